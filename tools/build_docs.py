@@ -1,0 +1,115 @@
+"""Build the docs site into _site/ with no network and no Quarto.
+
+1. nbdev processes the notebooks into _proc/ (show_doc entries added, hidden cells removed).
+2. Each processed notebook gets its title back as a heading, and its quarto cell options (`#| echo: false`,
+   `#| output: false`) become cell tags that mkdocs-jupyter understands.
+3. mkdocs-material with mkdocs-jupyter renders the stored outputs, in notebook order, into static pages.
+   MathJax comes from the jupyter-server-mathjax wheel and is served from the site itself, so equations render
+   offline; the theme is told not to fetch web fonts.
+
+Usage: python tools/build_docs.py   (needs `pip install -e ".[docs]"`)
+"""
+import json, os, re, shutil, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROC, BUILD, SITE = ROOT / '_proc', ROOT / '_proc' / '_mkdocs', ROOT / '_site'
+MATHJAX_URL = 'assets/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
+
+
+def process_notebooks():
+    "Run nbdev's notebook processing (what `nbdev-proc-nbs` does, minus its attempt to install Quarto)."
+    from nbdev.doclinks import _build_modidx
+    from nbdev.serve import proc_nbs
+    _build_modidx()
+    proc_nbs(str(ROOT / 'nbs'), n_workers=0, force=True)
+
+
+def frontmatter(cell) -> dict:
+    "The `key: value` pairs of nbdev's raw frontmatter cell."
+    lines = ''.join(cell['source']).strip().strip('-').splitlines()
+    return {k.strip(): v.strip() for k, _, v in (l.partition(':') for l in lines) if k.strip()}
+
+
+def cell_options(source: str) -> tuple[dict, str]:
+    "Split a code cell into its `#| key: value` options and the code without them."
+    lines = source.splitlines()
+    options = {}
+    while lines and lines[0].startswith('#|'):
+        key, _, value = lines.pop(0)[2:].strip().partition(':')
+        options[key.strip()] = value.strip()
+    return options, '\n'.join(lines)
+
+
+def for_mkdocs(nb: dict) -> tuple[dict, dict]:
+    "Turn a processed notebook into one mkdocs-jupyter renders well; also return its frontmatter."
+    cells, meta = [], {}
+    for cell in nb['cells']:
+        if cell['cell_type'] == 'raw' and ''.join(cell['source']).lstrip().startswith('---'):
+            meta = frontmatter(cell)
+            heading = f"# {meta.get('title', '')}\n\n" + (f"> {meta['description']}" if meta.get('description') else '')
+            cells.append({'cell_type': 'markdown', 'metadata': {}, 'source': heading})
+            continue
+        if cell['cell_type'] == 'code':
+            options, code = cell_options(''.join(cell['source']))
+            tags = (['hide-input'] if options.get('echo') == 'false' or not code.strip() else []) + \
+                   (['hide-output'] if options.get('output') == 'false' else [])
+            if not code.strip() and not cell.get('outputs'): continue
+            cell = {**cell, 'source': code, 'metadata': {'tags': tags}}
+        cells.append(cell)
+    return {**nb, 'cells': cells}, meta
+
+
+def mkdocs_config(nav: list) -> dict:
+    return {
+        'site_name': 'fsvid2vid', 'site_description': 'Few-shot video-to-video synthesis, built step by step',
+        'docs_dir': 'docs', 'site_dir': str(SITE), 'use_directory_urls': False, 'nav': nav,
+        'theme': {'name': 'material', 'font': False, 'features': ['navigation.footer', 'toc.integrate'],
+                  'palette': {'primary': 'indigo'}},
+        'plugins': ['search', {'mkdocs-jupyter': {
+            'include_source': False, 'execute': False, 'no_prompt': True, 'custom_mathjax_url': MATHJAX_URL,
+            'remove_tag_config': {'remove_input_tags': ['hide-input'], 'remove_all_outputs_tags': ['hide-output']}}}],
+    }
+
+
+# nbconvert's page template loads a widget renderer from unpkg.com on every page. Offline that request can only
+# fail, and stored widget views cannot run in a static page anyway, so the loader is removed.
+WIDGET_LOADER = re.compile(r'<script>\s*\(function\(\) \{\s*function addWidgetsRenderer\(\).*?</script>', re.DOTALL)
+
+
+def strip_widget_loader(site: Path):
+    for page in site.glob('*.html'):
+        html = page.read_text(encoding='utf-8')
+        page.write_text(WIDGET_LOADER.sub('', html), encoding='utf-8')
+
+
+def page_name(notebook: Path, meta: dict) -> str:
+    "The page's file name: nbdev's `output-file` (core.html -> core.ipynb), else the notebook's name."
+    return Path(meta.get('output-file', notebook.name)).with_suffix('.ipynb').name
+
+
+def main():
+    process_notebooks()
+    if BUILD.exists(): shutil.rmtree(BUILD)
+    docs = BUILD / 'docs'
+    docs.mkdir(parents=True)
+    nav = []
+    for notebook in sorted(PROC.glob('*.ipynb'), key=lambda p: (p.name != 'index.ipynb', p.name)):
+        nb, meta = for_mkdocs(json.loads(notebook.read_text(encoding='utf-8')))
+        name = page_name(notebook, meta)
+        (docs / name).write_text(json.dumps(nb), encoding='utf-8')
+        number = re.match(r'(\d+[a-z]?)_', notebook.name)
+        title = 'Home' if notebook.name == 'index.ipynb' else f"{number.group(1) + ' ' if number else ''}{meta.get('title', notebook.stem)}"
+        nav.append({title: name})
+    import jupyter_server_mathjax
+    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / 'static', docs / 'assets' / 'mathjax')
+    (BUILD / 'mkdocs.yml').write_text(json.dumps(mkdocs_config(nav), indent=1), encoding='utf-8')  # JSON is YAML
+    if SITE.exists(): shutil.rmtree(SITE)
+    subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '-f', str(BUILD / 'mkdocs.yml')], check=True,
+                   env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    strip_widget_loader(SITE)
+    print(f'built {len(nav)} pages into {SITE.relative_to(ROOT)}/: ' + ', '.join(p for item in nav for p in item.values()))
+
+
+if __name__ == '__main__':
+    main()
