@@ -87,12 +87,13 @@ def _panels(frames) -> tuple[list[np.ndarray], int]:
     if x.ndim == 4: return list(frames_to_uint8(x)), 0
     return list(frames_to_uint8(x.flatten(0, 1))), x.shape[1]  # (B*T, C, H, W): row b holds clip b
 
-# %% ../nbs/00_core.ipynb #9bfad412
+# %% ../nbs/00_core.ipynb #7813dc79
 def show_frames(
     frames, # float (T, C, H, W) or (B, T, C, H, W) in [-1, 1]
     n_cols:int|None=None, # columns for a single clip (default: up to 8); a batch gets one row per clip
     titles:list[str]|None=None, # one title per panel, or for a batch one per column
     size:float=1.5, # inches per panel
+    dpi:int=100, # dots per inch: with `size`, sets the pixels a panel gets (and the stored notebook's size)
 ) -> plt.Figure:
     "Draw frames as a grid of pictures: a clip wraps over rows, a batch of clips gets one row each."
     panels, batch_cols = _panels(frames)
@@ -100,7 +101,7 @@ def show_frames(
     n_rows = math.ceil(len(panels) / n_cols)
     if titles is not None and len(titles) not in (len(panels), n_cols):
         raise ValueError(f"titles: expected {len(panels)} titles (one per panel) or {n_cols} (one per column), got {len(titles)}")
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * size, n_rows * size), squeeze=False)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * size, n_rows * size), squeeze=False, dpi=dpi)
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
         if i >= len(panels): continue
