@@ -21,4 +21,12 @@ d = { 'settings': { 'branch': 'main',
                                 'fsvid2vid.core.seed_everything': ('core.html#seed_everything', 'fsvid2vid/core.py'),
                                 'fsvid2vid.core.show_frames': ('core.html#show_frames', 'fsvid2vid/core.py'),
                                 'fsvid2vid.core.show_video': ('core.html#show_video', 'fsvid2vid/core.py'),
-                                'fsvid2vid.core.uint8_to_frames': ('core.html#uint8_to_frames', 'fsvid2vid/core.py')}}}
+                                'fsvid2vid.core.uint8_to_frames': ('core.html#uint8_to_frames', 'fsvid2vid/core.py')},
+            'fsvid2vid.flow': { 'fsvid2vid.flow._check_flow': ('flow.html#_check_flow', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow._colour_wheel': ('flow.html#_colour_wheel', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow._exact_size': ('flow.html#_exact_size', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow._grey': ('flow.html#_grey', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow.estimate_flow': ('flow.html#estimate_flow', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow.flow_to_rgb': ('flow.html#flow_to_rgb', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow.warp': ('flow.html#warp', 'fsvid2vid/flow.py'),
+                                'fsvid2vid.flow.warp_error': ('flow.html#warp_error', 'fsvid2vid/flow.py')}}}
