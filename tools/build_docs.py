@@ -12,6 +12,8 @@ Usage: python tools/build_docs.py   (needs `pip install -e ".[docs]"`)
 import json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 PROC, BUILD, SITE = ROOT / '_proc', ROOT / '_proc' / '_mkdocs', ROOT / '_site'
 MATHJAX_URL = 'assets/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
@@ -26,9 +28,8 @@ def process_notebooks():
 
 
 def frontmatter(cell) -> dict:
-    "The `key: value` pairs of nbdev's raw frontmatter cell."
-    lines = ''.join(cell['source']).strip().strip('-').splitlines()
-    return {k.strip(): v.strip() for k, _, v in (l.partition(':') for l in lines) if k.strip()}
+    "The YAML of nbdev's raw frontmatter cell (between the `---` lines)."
+    return yaml.safe_load(''.join(cell['source']).strip().strip('-')) or {}
 
 
 def cell_options(source: str) -> tuple[dict, str]:

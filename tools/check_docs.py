@@ -4,7 +4,8 @@ A page fails if its title or heading is missing, it has little text, the navigat
 equations were not typeset by the bundled MathJax, or its screenshot is blank. Installs Debian's `chromium` when it
 is missing (needs root and the Debian mirror).
 
-Usage: python tools/check_docs.py [--out DIR] [PAGE=TITLE ...]   (default pages: index.html and core.html)
+Usage: python tools/check_docs.py [--out DIR] [PAGE=TITLE ...]
+By default every page of the site is checked; a page's title is its notebook's name (fsvid2vid for index.html).
 """
 import argparse, html, os, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
@@ -14,7 +15,6 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / '_site'
-DEFAULT_PAGES = {'index.html': 'fsvid2vid', 'core.html': 'core'}
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
                   '--hide-scrollbars', '--virtual-time-budget=8000', '--window-size=1280,900']
@@ -54,13 +54,19 @@ def page_problems(dom: str, screenshot: Path, title: str, pages: list[str]) -> l
     return problems
 
 
+def site_pages() -> dict:
+    "Every page of the site with the title it must show."
+    pages = sorted(p.name for p in SITE.glob('*.html') if p.name != '404.html')
+    return {page: 'fsvid2vid' if page == 'index.html' else Path(page).stem for page in pages}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('pages', nargs='*', help='PAGE=TITLE pairs, e.g. core.html=core')
     parser.add_argument('--out', default=str(ROOT / '_proc' / 'screenshots'), help='where the screenshots go')
     args = parser.parse_args()
-    pages = dict(p.split('=', 1) for p in args.pages) or DEFAULT_PAGES
     if not (SITE / 'index.html').exists(): sys.exit('no _site/index.html: run `python tools/build_docs.py` first')
+    pages = dict(p.split('=', 1) for p in args.pages) or site_pages()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     browser, failed = chromium(), False
