@@ -87,13 +87,13 @@ def _panels(frames) -> tuple[list[np.ndarray], int]:
     if x.ndim == 4: return list(frames_to_uint8(x)), 0
     return list(frames_to_uint8(x.flatten(0, 1))), x.shape[1]  # (B*T, C, H, W): row b holds clip b
 
-# %% ../nbs/00_core.ipynb #7813dc79
+# %% ../nbs/00_core.ipynb #132a2996
 def show_frames(
     frames, # float (T, C, H, W) or (B, T, C, H, W) in [-1, 1]
     n_cols:int|None=None, # columns for a single clip (default: up to 8); a batch gets one row per clip
     titles:list[str]|None=None, # one title per panel, or for a batch one per column
     size:float=1.5, # inches per panel
-    dpi:int=100, # dots per inch: with `size`, sets the pixels a panel gets (and the stored notebook's size)
+    dpi:int=72, # dots per inch: with `size`, sets the pixels a panel gets (and the stored notebook's size)
 ) -> plt.Figure:
     "Draw frames as a grid of pictures: a clip wraps over rows, a batch of clips gets one row each."
     panels, batch_cols = _panels(frames)
