@@ -71,4 +71,6 @@ d = { 'settings': { 'branch': 'main',
                                  'fsvid2vid.synth.labels_to_rgb': ('synth.html#labels_to_rgb', 'fsvid2vid/synth.py'),
                                  'fsvid2vid.synth.random_motion': ('synth.html#random_motion', 'fsvid2vid/synth.py'),
                                  'fsvid2vid.synth.random_subject': ('synth.html#random_subject', 'fsvid2vid/synth.py'),
-                                 'fsvid2vid.synth.render': ('synth.html#render', 'fsvid2vid/synth.py')}}}
+                                 'fsvid2vid.synth.render': ('synth.html#render', 'fsvid2vid/synth.py')},
+            'fsvid2vid.vid2vid': { 'fsvid2vid.vid2vid.compose': ('vid2vid.html#compose', 'fsvid2vid/vid2vid.py'),
+                                   'fsvid2vid.vid2vid.rollout': ('vid2vid.html#rollout', 'fsvid2vid/vid2vid.py')}}}
