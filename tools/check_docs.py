@@ -5,7 +5,8 @@ equations were not typeset by the bundled MathJax, or its screenshot is blank. I
 is missing (needs root and the Debian mirror).
 
 Usage: python tools/check_docs.py [--out DIR] [PAGE=TITLE ...]
-By default every page of the site is checked; a page's title is its notebook's name (fsvid2vid for index.html).
+By default every page of the site is checked; a page's title is its notebook's name with
+underscores read as spaces (fsvid2vid for index.html).
 """
 import argparse, html, os, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
@@ -57,7 +58,7 @@ def page_problems(dom: str, screenshot: Path, title: str, pages: list[str]) -> l
 def site_pages() -> dict:
     "Every page of the site with the title it must show."
     pages = sorted(p.name for p in SITE.glob('*.html') if p.name != '404.html')
-    return {page: 'fsvid2vid' if page == 'index.html' else Path(page).stem for page in pages}
+    return {page: 'fsvid2vid' if page == 'index.html' else Path(page).stem.replace('_', ' ') for page in pages}
 
 
 def main():
