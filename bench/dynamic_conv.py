@@ -1,5 +1,5 @@
 """Per-sample ("dynamic") convolution: a loop of F.conv2d (the released code) against one grouped convolution, and,
-for 1x1 kernels, one batched matrix product (what `dynamic_conv2d` uses for them).
+for 1x1 kernels, one batched matrix product (measured for comparison; `dynamic_conv2d` does not use it).
 
 Usage: python bench/dynamic_conv.py [--batch 8] [--channels 64] [--size 64] [--repeats 10]
 Prints a markdown table for BENCHMARKS.md: milliseconds per call, forward and forward+backward, on the CPU with 1 and
