@@ -168,7 +168,7 @@ def show_video(
     return HTML(f'<video style="{style}" controls autoplay loop muted playsinline>'
                 f'<source src="data:video/mp4;base64,{data}" type="video/mp4"></video>')
 
-# %% ../nbs/00_core.ipynb #85163ce0
+# %% ../nbs/00_core.ipynb #524552d3
 @contextmanager
 def atomic_path(
     path, # the file to write
@@ -180,6 +180,8 @@ def atomic_path(
     os.close(fd)
     try:
         yield Path(tmp)
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the permissions of a file made by open(), not mkstemp's owner-only 0o600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
