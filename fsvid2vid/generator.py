@@ -23,7 +23,7 @@ from .synth import LABEL_CHANNELS
 # %% auto #0
 __all__ = ['GeneratorConfig', 'FlowMaskNet', 'FewShotGenerator', 'Vid2VidGenerator', 'parameter_table']
 
-# %% ../nbs/07_generator.ipynb #38f33793
+# %% ../nbs/07_generator.ipynb #1bd79122
 @dataclass
 class GeneratorConfig:
     "Sizes and switches of the few-shot and vid2vid generators (the defaults are a small model for 64x64 frames)."
@@ -38,7 +38,7 @@ class GeneratorConfig:
     attention:bool=True  # combine K>1 examples by attention (E_A); False averages their features
     attention_scale:int=2  # E_F scale where the K examples are combined (keys at 1/2**attention_scale)
     n_attention_channels:int=64  # channels of E_A's keys and queries
-    warp_reference:bool=False  # also warp the most-attended example to the current frame (a second W, M pair)
+    warp_reference:bool=True  # also warp the most-attended example to the current frame (a second W, M pair), as released
     n_flow_filters:int=32  # channels of W/M at full resolution
     n_flow_downsample:int=3  # halvings in W/M's encoder
     n_flow_blocks:int=2  # residual blocks at W/M's bottleneck
@@ -150,7 +150,7 @@ def _finish(cfg:GeneratorConfig, hallucinated:torch.Tensor, out:dict) -> dict:
         image = compose(out['warped'], image, out['mask'])
     return {'image': image, 'hallucinated': hallucinated, **out}
 
-# %% ../nbs/07_generator.ipynb #779f00a3
+# %% ../nbs/07_generator.ipynb #f2630122
 class FewShotGenerator(nn.Module):
     "Few-shot vid2vid: W and M warp the past, E turns K examples into the SPADE weights of H, which draws what is new."
     def __init__(self, cfg:GeneratorConfig):
@@ -193,16 +193,25 @@ class FewShotGenerator(nn.Module):
         for (s, name), w in zip(self.adaptive_norms, self.weight_generator(features)): weights.setdefault(s, {})[name] = w
         return weights
 
+    def prepare_examples(self, ref_images:torch.Tensor, ref_labels:torch.Tensor, label:torch.Tensor) -> dict:
+        "All of E for one frame: features, generated weights and attention mass. For K = 1 it does not depend on `label`."
+        features, mass = self.encode_examples(ref_images, ref_labels, label)
+        return {'features': features, 'weights': self.generate_weights(features), 'mass': mass}
+
     def forward(self,
         labels:torch.Tensor, # (B, n_prev+1, L, H, W): label maps of the previous frames, then the current one
         prev_images:torch.Tensor|None, # (B, n_prev, 3, H, W) previous frames, oldest first; None for the first frame
         ref_images:torch.Tensor, # (B, K, 3, H, W) the example images
         ref_labels:torch.Tensor, # (B, K, L, H, W) their label maps
+        examples:dict|None=None, # `prepare_examples` of these examples, to reuse across frames (K = 1 only)
     ) -> dict: # image, hallucinated, flow, mask, warped; attention and reference_index when K > 1; reference warp if on
         "Generate the current frame from its label map, the previous frames and K examples."
         _check_inputs(self.cfg, labels, prev_images, ref_images, ref_labels, few_shot=True)
         label = labels[:, -1]  # (B, L, H, W)
-        features, mass = self.encode_examples(ref_images, ref_labels, label)
+        if examples is not None and ref_images.shape[1] > 1:
+            raise ValueError(f"examples: reusable only for K = 1 (for K > 1 attention depends on the label), got K={ref_images.shape[1]}")
+        examples = examples or self.prepare_examples(ref_images, ref_labels, label)
+        features, mass = examples['features'], examples['mass']
         out = _warp_previous(self.flow_net, labels, prev_images)
         if mass is not None: out['attention'] = mass
         if self.reference_flow_net is not None:
@@ -214,10 +223,10 @@ class FewShotGenerator(nn.Module):
         if self.cfg.composition == 'reference':
             maps = [out['warped'], out['mask']] + ([out['warped_reference'], out['reference_mask']] if 'warped_reference' in out else [])
             extra = torch.cat(maps, 1)  # (B, 4 or 8, H, W)
-        hallucinated = self.image_network(features[-1][0], label, extra, self.generate_weights(features))
+        hallucinated = self.image_network(features[-1][0], label, extra, examples['weights'])
         return _finish(self.cfg, hallucinated, out)
 
-# %% ../nbs/07_generator.ipynb #3443a9ff
+# %% ../nbs/07_generator.ipynb #2ec07ac1
 class Vid2VidGenerator(nn.Module):
     "The vid2vid baseline: the same W, M and H, with ordinary learned SPADE weights and no examples."
     def __init__(self, cfg:GeneratorConfig):
@@ -230,8 +239,11 @@ class Vid2VidGenerator(nn.Module):
     def forward(self,
         labels:torch.Tensor, # (B, n_prev+1, L, H, W): label maps of the previous frames, then the current one
         prev_images:torch.Tensor|None, # (B, n_prev, 3, H, W) previous frames, oldest first; None for the first frame
+        ref_images:torch.Tensor|None=None, # ignored: accepted so that the two generators are interchangeable
+        ref_labels:torch.Tensor|None=None, # ignored
+        examples:dict|None=None, # ignored
     ) -> dict: # image, hallucinated, flow, mask, warped
-        "Generate the current frame from its label map and the previous frames."
+        "Generate the current frame from its label map and the previous frames (the baseline never sees examples)."
         _check_inputs(self.cfg, labels, prev_images)
         label = labels[:, -1]
         out = _warp_previous(self.flow_net, labels, prev_images)
