@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from PIL import Image
 
-from .core import atomic_path, default_device, frames_to_uint8, save_video, show_frames
+from .core import atomic_path, default_device, frames_to_uint8, save_video
 from .synth import SynthPose, labels_to_rgb
 from .train import TrainConfig, Trainer
 from .inference import load_generator, synthesize

@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/inference.html.md"""
 
 # %% ../nbs/11_inference.ipynb #6cc38da1
 from __future__ import annotations
-import argparse, copy, sys
+import argparse, copy
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ from fastprogress.fastprogress import progress_bar
 from PIL import Image, PngImagePlugin
 from safetensors.torch import load_file, save_file
 
-from .core import atomic_path, save_video, uint8_to_frames, frames_to_uint8
+from .core import atomic_path, save_video, uint8_to_frames
 from .generator import GeneratorConfig, FewShotGenerator, Vid2VidGenerator
 from .train import load_checkpoint, _GENERATORS, _ClipGenerator, _checkpoint_folder, _load_module
 
