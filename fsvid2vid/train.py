@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 from fastprogress.fastprogress import progress_bar
 from fastcore.basics import patch
+from matplotlib.figure import Figure
 from safetensors.torch import load_file, save_file
 
 from .core import atomic_path, default_device, save_video
@@ -394,6 +395,23 @@ def sample(self:Trainer) -> Path|None:
     panels = [batch['ref_images'][0, :1].expand(T, -1, -1, -1), labels_to_rgb(batch['labels'][0]), fake['image'][0].float(), batch['images'][0]]
     return save_video(torch.cat([p.cpu() for p in panels], dim=-1), self.out_dir / 'samples' / f'step_{self.step:07d}.gif', fps=4)
 
+@patch
+def plot(self:Trainer) -> Path|None:
+    "Write losses.png from the CSV log (rank 0): D and G totals on the left, each weighted G term on the right."
+    path = self.out_dir / 'losses.csv'
+    if self.rank != 0 or not path.exists(): return None
+    with open(path, newline='') as f: rows = list(csv.DictReader(f))
+    figure = Figure(figsize=(8, 3), dpi=80)
+    for ax, names in zip(figure.subplots(1, 2), (('g_total', 'd_image', 'd_temporal'),
+                                                  ('gan', 'feature_matching', 'l1', 'perceptual', 'flow', 'warp', 'mask', 'temporal'))):
+        for name in names:
+            points = [(int(r['step']), float(r[name])) for r in rows if r.get(name)]
+            if points: ax.plot(*zip(*points), label=name, linewidth=0.8)
+        ax.set_xlabel('step'); ax.legend(fontsize=6)
+    figure.tight_layout()
+    with atomic_path(self.out_dir / 'losses.png') as tmp: figure.savefig(tmp, format='png')
+    return self.out_dir / 'losses.png'
+
 # %% ../nbs/10_train.ipynb #bbd62cb8
 @patch
 def fit(self:Trainer,
@@ -412,10 +430,10 @@ def fit(self:Trainer,
         if losses is not None:
             history.append(losses); self.log(losses)
             if progress and self.rank == 0: bar.comment = f"step {self.step} D {losses['d_image']:.3f} G {losses['g_total']:.3f}"
-            if self.step % self.cfg.sample_every == 0: self.sample()
+            if self.step % self.cfg.sample_every == 0: self.sample(); self.plot()
             if self.step % self.cfg.checkpoint_every == 0: self.save()
         if minutes is not None and self._time_is_up(start, minutes): break
-    self.save()
+    self.save(); self.plot()
     if self.world > 1: self._report_ranks()
     return history
 
