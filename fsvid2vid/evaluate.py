@@ -142,7 +142,7 @@ def few_shot_benchmark(
     generator:nn.Module, # a trained FewShotGenerator (or anything `synthesize` takes)
     split:str='test', # the SynthPose split whose subjects are used
     n_subjects:int=20, # how many subjects (one clip each)
-    ks:tuple[int, ...]=(1, 3, 5), # the numbers of examples to test
+    ks:tuple[int, ...]=(1, 3, 5), # the numbers of examples to test (each K uses the first K of max(ks) drawn examples)
     seed:int=0, # the dataset seed
     size:int=64, # frame size
     clip_len:int=8, # frames per driving clip
@@ -160,22 +160,21 @@ def few_shot_benchmark(
     stack = lambda key: torch.stack([e[key] for e in episodes])  # (N, ...)
     clips, labels, flows, occlusions = stack('images'), stack('labels'), stack('flows'), stack('occlusions')
     ref_images, ref_labels = stack('ref_images'), stack('ref_labels')
-    methods = {'few-shot': lambda *e: _batched(synthesize, generator, *e, batch_size=batch_size),
-               'nearest example': copy_nearest_reference, 'mean example': mean_example}
-    methods |= {name: (lambda *e, g=g: _batched(synthesize, g, *e, batch_size=batch_size)) for name, g in (others or {}).items()}
-    jobs = [(name, K) for K in ks for name in methods]
+    generators = {'few-shot': generator, **(others or {})}
+    baselines = {'nearest example': copy_nearest_reference, 'mean example': mean_example}
+    def render(name:str, K:int) -> torch.Tensor:  # (N, T, 3, H, W): every clip by one method with K examples
+        refs, maps = ref_images[:, :K], ref_labels[:, :K]
+        if name in baselines: return baselines[name](refs, maps, labels)
+        return torch.cat([synthesize(generators[name], refs[i:i + batch_size], maps[i:i + batch_size], labels[i:i + batch_size])
+                          for i in range(0, n_subjects, batch_size)])
+    jobs = [(name, K) for K in ks for name in ['few-shot', *baselines, *(others or {})]]
     rows = []
     for name, K in (progress_bar(jobs) if progress else jobs):
-        frames = methods[name](ref_images[:, :K], ref_labels[:, :K], labels)  # (N, T, 3, H, W)
+        frames = render(name, K)
         rows.append(_summary(name, K, {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
                                        'warp_error': temporal_warp_error(frames, flows, occlusions)}))
     rows.append(_summary('real video', None, {'warp_error': temporal_warp_error(clips, flows, occlusions)}))
     return rows
-
-def _batched(run, generator, ref_images, ref_labels, labels, batch_size:int) -> torch.Tensor:
-    "`run(generator, ...)` on slices of at most `batch_size` episodes, concatenated."
-    return torch.cat([run(generator, ref_images[i:i + batch_size], ref_labels[i:i + batch_size], labels[i:i + batch_size])
-                      for i in range(0, len(labels), batch_size)])
 
 # %% ../nbs/12_evaluate.ipynb #fbab3476
 def benchmark_markdown(

@@ -97,7 +97,7 @@ def synthesize(
             raise ValueError(f"first_frame: expected None or a tensor of shape {tuple(expected)}, got {_describe(first_frame)}")
         _check_range(first_frame, 'first_frame')
     device = next(generator.parameters()).device
-    prepare = lambda x: None if x is None else (x if batched else x[None]).to(device, torch.float32)  # (B, ...)
+    prepare = lambda x: (x if batched else x[None]).to(device, torch.float32)  # (B, ...)
     refs, ref_maps, labels = prepare(ref_images), prepare(ref_labels), prepare(driving_labels)
     firsts = None if first_frame is None else prepare(first_frame)[:, None]  # (B, 1, 3, H, W)
     n_generated = labels.shape[1] - (0 if firsts is None else 1)
