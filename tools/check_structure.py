@@ -1,0 +1,72 @@
+"""Check the house rules that keep the package readable, and fail listing every breach.
+
+- No fastcore `@patch` in the package: a class's methods live in its class body.
+- No module imports another module's `_private` name.
+- Exported cells are at most 30 lines, and package lines at most 120 characters.
+- Every exported cell is followed by a lesson cell (the cell of imports excepted).
+- No `test_eq(a < b, True)`: a failing comparison must print both sides.
+- At most one visible cell of error-message checks (`test_fail`) per notebook; the rest are hidden.
+
+Usage: python tools/check_structure.py
+"""
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_CELL_LINES, MAX_LINE = 30, 120
+PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
+COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
+
+
+def module_problems(path: Path) -> list[str]:
+    "Breaches in one generated module."
+    text, problems = path.read_text(encoding='utf-8'), []
+    if re.search(r'^@patch', text, re.M): problems.append(f'{path.name}: methods attached with @patch')
+    for source, names in PRIVATE_IMPORT.findall(text):
+        private = [n.strip().split(' as ')[0] for n in names.split(',') if n.strip().startswith('_')]
+        if private and source not in ('.', '.__future__'): problems.append(f'{path.name}: imports {private} from {source}')
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE: problems.append(f'{path.name}:{number}: {len(line)} characters')
+    return problems
+
+
+def directives(source: str) -> set[str]:
+    return {line[2:].strip().split()[0] for line in source.splitlines() if line.startswith('#|') and line[2:].strip()}
+
+
+def is_import_cell(source: str) -> bool:
+    code = [l for l in source.splitlines() if l.strip() and not l.startswith('#')]
+    return bool(code) and all(re.match(r'\s*(from\s+\S+\s+import|import)\s', l) or l.startswith(' ') for l in code)
+
+
+def notebook_problems(path: Path) -> list[str]:
+    "Breaches in one notebook."
+    cells = [c for c in json.loads(path.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code']
+    problems, previous_export, visible_fail_cells = [], None, 0
+    for index, cell in enumerate(cells):
+        source = ''.join(cell['source'])
+        flags = directives(source)
+        exported = bool(flags & {'export', 'exports'})
+        name = f'{path.name} code cell {index}'
+        if exported and len(source.splitlines()) > MAX_CELL_LINES:
+            problems.append(f'{name}: exported cell of {len(source.splitlines())} lines')
+        if exported and previous_export is not None and not is_import_cell(previous_export):
+            problems.append(f'{name}: exported right after another exported cell, with no lesson between')
+        previous_export = source if exported else None
+        if COMPARISON_IS_TRUE.search(source): problems.append(f'{name}: test_eq(comparison, True) hides both sides')
+        if 'test_fail(' in source and not flags & {'hide', 'export', 'exports'}: visible_fail_cells += 1
+    if visible_fail_cells > 1:
+        problems.append(f'{path.name}: {visible_fail_cells} visible cells of test_fail; hide all but one example')
+    return problems
+
+
+def main():
+    problems = [p for m in sorted((ROOT / 'fsvid2vid').glob('[!_]*.py')) for p in module_problems(m)]
+    problems += [p for nb in sorted((ROOT / 'nbs').glob('[!_]*.ipynb')) for p in notebook_problems(nb)]
+    for problem in problems: print(problem)
+    print(f'{len(problems)} problems' if problems else 'structure: ok')
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == '__main__':
+    main()
