@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.parametrizations import spectral_norm
+from .layers import conv_norm_act
 
 # %% auto #0
 __all__ = ['attention_weights', 'attention_aggregate', 'LabelEncoder', 'most_attended']
@@ -58,11 +58,6 @@ def attention_aggregate(
     aggregated, mass = out[:, 0, :, :C + K].split([C, K], dim=-1)  # (B, h*w, C), (B, h*w, K)
     return aggregated.transpose(1, 2).reshape(B, C, h, w), mass
 
-# %% ../nbs/06_attention.ipynb #fe6d17ce
-def _conv_norm_act(cin:int, cout:int, stride:int=1) -> nn.Sequential:
-    "Spectral-normalised 3x3 conv -> instance norm -> LeakyReLU(0.2)."
-    return nn.Sequential(spectral_norm(nn.Conv2d(cin, cout, 3, stride, 1)), nn.InstanceNorm2d(cout), nn.LeakyReLU(0.2))
-
 # %% ../nbs/06_attention.ipynb #b85ffa75
 class LabelEncoder(nn.Module):
     "E_A: encode label maps into attention keys (or queries) at 1/2**n_downsample resolution."
@@ -74,7 +69,7 @@ class LabelEncoder(nn.Module):
     ):
         super().__init__()
         widths = [n_filters * 2 ** s for s in range(n_downsample + 1)]
-        stages = [_conv_norm_act(label_nc, widths[0])] + [_conv_norm_act(cin, cout, 2) for cin, cout in zip(widths, widths[1:])]
+        stages = [conv_norm_act(label_nc, widths[0])] + [conv_norm_act(cin, cout, 2) for cin, cout in zip(widths, widths[1:])]
         self.net = nn.Sequential(*stages, nn.Conv2d(widths[-1], n_channels, 1))
         self.label_nc, self.n_downsample = label_nc, n_downsample
 

@@ -13,7 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from .spade import _channels, _embed, _label_embedding, _parameter_free_norm
+from .layers import channels_at_scale, parameter_free_norm
+from .spade import embed_label, label_embedding
 
 # %% auto #0
 __all__ = ['dynamic_conv2d', 'ExampleEncoder', 'ModulationTarget', 'WeightGenerator', 'DynamicSPADE']
@@ -40,7 +41,7 @@ def dynamic_conv2d(
 # %% ../nbs/05_weight_generation.ipynb #a00466e5
 def _encoder(in_channels:int, n_filters:int, n_downsample:int, max_filters:int) -> nn.ModuleList:
     "A stem at full resolution, then one stride-2 stage per scale; spectral-normalised conv -> LeakyReLU each."
-    ch = lambda s: _channels(s, n_filters, max_filters)
+    ch = lambda s: channels_at_scale(s, n_filters, max_filters)
     stage = lambda cin, cout, stride: nn.Sequential(spectral_norm(nn.Conv2d(cin, cout, 3, stride, 1)), nn.LeakyReLU(0.2))
     return nn.ModuleList([stage(in_channels, ch(0), 1)] + [stage(ch(s - 1), ch(s), 2) for s in range(1, n_downsample + 1)])
 
@@ -55,7 +56,7 @@ class ExampleEncoder(nn.Module):
         super().__init__()
         self.image_branch = _encoder(3, n_filters, n_downsample, max_filters)
         self.label_branch = _encoder(label_nc, n_filters, n_downsample, max_filters)
-        self.channels = [_channels(s, n_filters, max_filters) for s in range(n_downsample + 1)]
+        self.channels = [channels_at_scale(s, n_filters, max_filters) for s in range(n_downsample + 1)]
 
     def forward(self, images:torch.Tensor, labels:torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         "(N, 3, H, W) and (N, L, H, W) -> for each scale s: image and label features (N, C_s, H/2^s, W/2^s)."
@@ -115,8 +116,8 @@ class DynamicSPADE(nn.Module):
         norm:str='instance', # 'instance' or 'batch' (parameter-free)
     ):
         super().__init__()
-        self.norm = _parameter_free_norm(norm, n_channels)
-        self.shared = _label_embedding(label_nc, n_hidden, 3)
+        self.norm = parameter_free_norm(norm, n_channels)
+        self.shared = label_embedding(label_nc, n_hidden, 3)
         self.n_channels, self.n_hidden, self.kernel_size = n_channels, n_hidden, kernel_size
 
     def target(self, scale:int) -> ModulationTarget:
@@ -124,7 +125,7 @@ class DynamicSPADE(nn.Module):
         return ModulationTarget(scale, self.n_channels, self.n_hidden, self.kernel_size)
 
     def forward(self, x:torch.Tensor, label:torch.Tensor, weights:dict) -> torch.Tensor:  # (B, C, H, W), (B, L, ., .) -> (B, C, H, W)
-        hidden = _embed(self.shared, label, x.shape[-2:])  # (B, C_h, H, W)
+        hidden = embed_label(self.shared, label, x.shape[-2:])  # (B, C_h, H, W)
         pad = self.kernel_size // 2
         gamma = dynamic_conv2d(hidden, weights['gamma_weight'], weights['gamma_bias'], padding=pad)
         beta = dynamic_conv2d(hidden, weights['beta_weight'], weights['beta_bias'], padding=pad)

@@ -42,8 +42,8 @@ def conv_norm_act(
     stride:int=1, # 2 halves the height and width
 ) -> nn.Sequential:
     "Spectral-normalised 3x3 conv -> instance norm -> LeakyReLU(0.2)."
-    return nn.Sequential(spectral_norm(nn.Conv2d(in_channels, out_channels, 3, stride, 1)), nn.InstanceNorm2d(out_channels),
-                         nn.LeakyReLU(0.2))
+    conv = spectral_norm(nn.Conv2d(in_channels, out_channels, 3, stride, 1))
+    return nn.Sequential(conv, nn.InstanceNorm2d(out_channels), nn.LeakyReLU(0.2))
 
 # %% ../nbs/03a_layers.ipynb #1ba01b1c
 def parameter_free_norm(

@@ -11,23 +11,23 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.parametrizations import spectral_norm
+
+from .layers import channels_at_scale, check_size, conv2d, parameter_free_norm
+from .layers import channels_at_scale as _channels  # only until discriminators imports channels_at_scale
 
 # %% auto #0
-__all__ = ['SPADE', 'SPADEResBlock', 'SPADEGenerator']
+__all__ = ['label_embedding', 'embed_label', 'SPADE', 'SPADEResBlock', 'SPADEGenerator']
 
 # %% ../nbs/04_spade.ipynb #421b8e91
-def _parameter_free_norm(norm:str, n_channels:int) -> nn.Module:
-    "Instance or batch normalisation with no learned scale and shift."
-    if norm == 'instance': return nn.InstanceNorm2d(n_channels, affine=False)
-    if norm == 'batch': return nn.BatchNorm2d(n_channels, affine=False)
-    raise ValueError(f"norm: expected 'instance' or 'batch', got {norm!r}")
-
-def _label_embedding(label_nc:int, n_hidden:int, kernel_size:int) -> nn.Module:
-    "The shared first layer of SPADE: label map -> hidden features."
+def label_embedding(
+    label_nc:int, # channels of the label map
+    n_hidden:int, # channels of the embedding
+    kernel_size:int, # of its convolution
+) -> nn.Module:
+    "The shared first layer of SPADE: label map -> hidden features (a same-size conv and ReLU)."
     return nn.Sequential(nn.Conv2d(label_nc, n_hidden, kernel_size, padding=kernel_size // 2), nn.ReLU())
 
-def _embed(embedding:nn.Module, label:torch.Tensor, size) -> torch.Tensor:
+def embed_label(embedding:nn.Module, label:torch.Tensor, size) -> torch.Tensor:  # (B, L, H', W') -> (B, C_h, *size)
     "Resize the label map to `size` (nearest, so labels stay labels) and embed it."
     return embedding(F.interpolate(label, size=size, mode='nearest'))
 
@@ -42,20 +42,17 @@ class SPADE(nn.Module):
         norm:str='instance', # 'instance' or 'batch' (parameter-free)
     ):
         super().__init__()
-        self.norm = _parameter_free_norm(norm, n_channels)
-        self.shared = _label_embedding(label_nc, n_hidden, kernel_size)
+        self.norm = parameter_free_norm(norm, n_channels)
+        self.shared = label_embedding(label_nc, n_hidden, kernel_size)
         self.gamma = nn.Conv2d(n_hidden, n_channels, kernel_size, padding=kernel_size // 2)
         self.beta = nn.Conv2d(n_hidden, n_channels, kernel_size, padding=kernel_size // 2)
 
-    def forward(self, x:torch.Tensor, label:torch.Tensor) -> torch.Tensor:  # (B, C, H, W), (B, L, H', W') -> (B, C, H, W)
-        hidden = _embed(self.shared, label, x.shape[-2:])
+    def forward(self, x:torch.Tensor, label:torch.Tensor) -> torch.Tensor:
+        "(B, C, H, W) features and (B, L, H', W') label map -> (B, C, H, W)."
+        hidden = embed_label(self.shared, label, x.shape[-2:])  # (B, n_hidden, H, W)
         return self.norm(x) * (1 + self.gamma(hidden)) + self.beta(hidden)
 
 # %% ../nbs/04_spade.ipynb #d4b9bfd1
-def _conv(in_channels:int, out_channels:int, kernel_size:int, spectral:bool, bias:bool=True) -> nn.Module:
-    conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
-    return spectral_norm(conv) if spectral else conv
-
 class SPADEResBlock(nn.Module):
     "Residual block of two SPADE -> LeakyReLU -> conv3x3 stages, with a learned 1x1 shortcut when fin != fout."
     def __init__(self,
@@ -68,58 +65,51 @@ class SPADEResBlock(nn.Module):
     ):
         super().__init__()
         middle = min(fin, fout)
-        self.norm_0, self.conv_0 = modulation(fin, label_nc, n_hidden), _conv(fin, middle, 3, spectral)
-        self.norm_1, self.conv_1 = modulation(middle, label_nc, n_hidden), _conv(middle, fout, 3, spectral)
+        self.norm_0, self.conv_0 = modulation(fin, label_nc, n_hidden), conv2d(fin, middle, 3, spectral)
+        self.norm_1, self.conv_1 = modulation(middle, label_nc, n_hidden), conv2d(middle, fout, 3, spectral)
         self.learned_shortcut = fin != fout
         if self.learned_shortcut:
-            self.norm_shortcut, self.conv_shortcut = modulation(fin, label_nc, n_hidden), _conv(fin, fout, 1, spectral, bias=False)
+            self.norm_shortcut = modulation(fin, label_nc, n_hidden)
+            self.conv_shortcut = conv2d(fin, fout, 1, spectral, bias=False)
 
     def _norm(self, name:str, x, label, weights):
         norm = getattr(self, name)
         return norm(x, label) if weights is None else norm(x, label, weights[name])
 
-    def forward(self, x:torch.Tensor, label:torch.Tensor, weights:dict|None=None) -> torch.Tensor:  # (B, fin, H, W) -> (B, fout, H, W)
+    def forward(self, x:torch.Tensor, label:torch.Tensor, weights:dict|None=None) -> torch.Tensor:
+        "(B, fin, H, W) features, (B, L, H', W') label map, {norm name: generated weights} -> (B, fout, H, W)."
         shortcut = self.conv_shortcut(self._norm('norm_shortcut', x, label, weights)) if self.learned_shortcut else x
         dx = self.conv_0(F.leaky_relu(self._norm('norm_0', x, label, weights), 0.2))
         dx = self.conv_1(F.leaky_relu(self._norm('norm_1', dx, label, weights), 0.2))
         return shortcut + dx
 
 # %% ../nbs/04_spade.ipynb #4a9f2d75
-def _channels(scale:int, n_filters:int, max_filters:int) -> int:
-    "Feature channels at scale 1/2**scale."
-    return min(max_filters, n_filters * 2 ** scale)
-
-def _check_size(label:torch.Tensor, n_downsample:int, name:str='label'):
-    "Raise a clear error unless `label` is (B, L, H, W) with H and W divisible by 2**n_downsample."
-    if label.ndim != 4: raise ValueError(f"{name}: expected a (B, L, H, W) tensor, got shape {tuple(label.shape)}")
-    factor = 2 ** n_downsample
-    if label.shape[-2] % factor or label.shape[-1] % factor:
-        raise ValueError(f"{name}: expected height and width divisible by 2**n_downsample = {factor}, got {tuple(label.shape[-2:])}")
-
-# %% ../nbs/04_spade.ipynb #ecbd6686
 class SPADEGenerator(nn.Module):
-    "The image network H of vid2vid: a label map in, an image in [-1, 1] out, through SPADE residual blocks."
+    "H: SPADE residual blocks from 1/2**n_downsample up to full size, then LeakyReLU, a 3x3 conv to RGB and tanh."
     def __init__(self,
         label_nc:int, # label map channels
         n_filters:int=32, # channels at full resolution (they double at each halving)
         n_downsample:int=4, # the generator starts at 1/2**n_downsample of the image size
         max_filters:int=512, # channel cap
         n_hidden:int=64, # hidden channels of each SPADE
-        spectral:bool=True, # spectral normalisation on the main convolutions
+        n_top:int=0, # the top (highest-resolution) blocks, which get `top_modulation` and the extra maps
+        top_modulation:Callable=SPADE, # builds the top blocks' norms
+        n_extra:int=0, # channels of the extra maps the top blocks' norms read beside the label map
+        head:bool=True, # start from a conv of the shrunk label map; False: `forward` gets the start features
     ):
         super().__init__()
-        self.n_downsample = n_downsample
-        ch = lambda s: _channels(s, n_filters, max_filters)
-        self.head = nn.Conv2d(label_nc, ch(n_downsample), 3, padding=1)
-        self.blocks = nn.ModuleList([SPADEResBlock(ch(min(s + 1, n_downsample)), ch(s), label_nc, spectral, n_hidden)
-                                     for s in reversed(range(n_downsample + 1))])  # scales n, n-1, ..., 0
+        ch, top = lambda s: channels_at_scale(s, n_filters, max_filters), lambda s: s < n_top
+        self.scales, self.n_top = list(reversed(range(n_downsample + 1))), n_top  # scales n, n-1, ..., 0
+        self.head = nn.Conv2d(label_nc, ch(n_downsample), 3, padding=1) if head else None
+        self.blocks = nn.ModuleList([SPADEResBlock(ch(min(s + 1, n_downsample)), ch(s), label_nc + n_extra * top(s),
+            n_hidden=n_hidden, modulation=top_modulation if top(s) else SPADE) for s in self.scales])
         self.to_image = nn.Conv2d(ch(0), 3, 3, padding=1)
 
-    def forward(self, label:torch.Tensor) -> torch.Tensor:  # (B, L, H, W) -> (B, 3, H, W) in [-1, 1]
-        _check_size(label, self.n_downsample)
-        small = F.interpolate(label, scale_factor=0.5 ** self.n_downsample, mode='nearest')  # (B, L, H/2^n, W/2^n)
-        x = self.head(small)
-        for i, block in enumerate(self.blocks):
-            if i: x = F.interpolate(x, scale_factor=2, mode='nearest')
-            x = block(x, label)
+    def forward(self, label:torch.Tensor, features=None, extra=None, weights:dict|None=None) -> torch.Tensor:
+        "(B, L, H, W) label; start (B, C_n, H/2^n, W/2^n), extra (B, n_extra, H, W), {scale: weights} -> (B, 3, H, W)"
+        check_size(label, self.scales[0])
+        x = self.head(F.interpolate(label, scale_factor=0.5 ** self.scales[0])) if features is None else features
+        labels = [label if extra is None or s >= self.n_top else torch.cat([label, extra], 1) for s in self.scales]
+        for s, block, label_s in zip(self.scales, self.blocks, labels):  # x2 upsampling before all but the first
+            x = block(x if s == self.scales[0] else F.interpolate(x, scale_factor=2), label_s, (weights or {}).get(s))
         return torch.tanh(self.to_image(F.leaky_relu(x, 0.2)))
