@@ -25,10 +25,11 @@ def check_int(
     value, # the value to check
     name:str, # the argument's name, for the message
     minimum:int=1, # the smallest value allowed
-):
+) -> int: # `value` as a Python int
     "Raise a `ValueError` unless `value` is an int (Python or NumPy, not a bool) of at least `minimum`."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+    return int(value)
 
 # %% ../nbs/00a_checks.ipynb #4577c1c9
 def check_range(
