@@ -14,7 +14,8 @@ import numpy as np
 import skimage.data
 import torch
 import torch.nn.functional as F
-from fastcore.basics import patch
+
+from .checks import check_int, describe
 
 # %% auto #0
 __all__ = ['PART_NAMES', 'LABEL_CHANNELS', 'BodyShape', 'Motion', 'random_motion', 'Texture', 'Appearance', 'Subject',
@@ -26,10 +27,12 @@ _JOINTS = ('pelvis', 'neck', 'head', 'shoulder_l', 'elbow_l', 'wrist_l', 'should
 _PARTS = (('thigh_r', 'hip_r', 'knee_r'), ('shin_r', 'knee_r', 'ankle_r'), ('thigh_l', 'hip_l', 'knee_l'),
           ('shin_l', 'knee_l', 'ankle_l'), ('torso', 'pelvis', 'neck'), ('head', 'head', 'head'),
           ('upper_arm_r', 'shoulder_r', 'elbow_r'), ('lower_arm_r', 'elbow_r', 'wrist_r'),
-          ('upper_arm_l', 'shoulder_l', 'elbow_l'), ('lower_arm_l', 'elbow_l', 'wrist_l'))  # (name, from, to), back to front
-_BONES = (('pelvis', 'neck'), ('neck', 'head'), ('neck', 'shoulder_l'), ('shoulder_l', 'elbow_l'), ('elbow_l', 'wrist_l'),
-          ('neck', 'shoulder_r'), ('shoulder_r', 'elbow_r'), ('elbow_r', 'wrist_r'), ('pelvis', 'hip_l'),
-          ('hip_l', 'knee_l'), ('knee_l', 'ankle_l'), ('pelvis', 'hip_r'), ('hip_r', 'knee_r'), ('knee_r', 'ankle_r'))
+          ('upper_arm_l', 'shoulder_l', 'elbow_l'),
+          ('lower_arm_l', 'elbow_l', 'wrist_l'))  # (name, from joint, to joint), back to front
+_BONES = (('pelvis', 'neck'), ('neck', 'head'), ('neck', 'shoulder_l'), ('shoulder_l', 'elbow_l'),
+          ('elbow_l', 'wrist_l'), ('neck', 'shoulder_r'), ('shoulder_r', 'elbow_r'), ('elbow_r', 'wrist_r'),
+          ('pelvis', 'hip_l'), ('hip_l', 'knee_l'), ('knee_l', 'ankle_l'), ('pelvis', 'hip_r'), ('hip_r', 'knee_r'),
+          ('knee_r', 'ankle_r'))
 PART_NAMES = tuple(name for name, _, _ in _PARTS)
 LABEL_CHANNELS = 3 + len(PART_NAMES) + 2  # skeleton RGB, one mask per part, and the part's surface coordinates U, V
 
@@ -66,7 +69,7 @@ class Motion:
 
 # %% ../nbs/02_synth.ipynb #e818616c
 def _wave(rng, n_frames:int, n_terms:int=3, lowest:float=0.05, highest:float=0.15) -> np.ndarray:
-    "A smooth signal (n_frames,) in [-1, 1]: random sinusoids (frequencies in cycles a frame) over their total amplitude."
+    "A smooth signal (n_frames,) in [-1, 1]: random sinusoids (frequencies in cycles a frame) over their amplitude."
     t = np.arange(n_frames)[:, None]
     amplitude, frequency = rng.uniform(0.2, 1, n_terms), rng.uniform(lowest, highest, n_terms)
     phase = rng.uniform(0, 2 * np.pi, n_terms)
@@ -77,13 +80,14 @@ def random_motion(
     n_frames:int, # number of frames
 ) -> Motion:
     "A random procedural dance within joint limits, with sway, bounce and a slow camera zoom and pan."
-    if not (isinstance(n_frames, (int, np.integer)) and n_frames >= 1): raise ValueError(f"n_frames: expected an int >= 1, got {n_frames!r}")
+    check_int(n_frames, 'n_frames')
     angles = []
     for lo, hi in _ANGLE_LIMITS.values():
         centre = rng.uniform(lo, hi)
         half_range = rng.uniform(0.3, 1.0) * min(centre - lo, hi - centre)
         angles.append(centre + half_range * _wave(rng, n_frames))
-    root = [rng.uniform(0, 0.08) * _wave(rng, n_frames), rng.uniform(0, 0.03) * _wave(rng, n_frames, lowest=0.04, highest=0.08)]
+    root = [rng.uniform(0, 0.08) * _wave(rng, n_frames),
+            rng.uniform(0, 0.03) * _wave(rng, n_frames, lowest=0.04, highest=0.08)]
     camera = [1 + rng.uniform(0, 0.06) * _wave(rng, n_frames, 2, 0.005, 0.02),
               *(rng.uniform(0, 0.04) * _wave(rng, n_frames, 2, 0.005, 0.02) for _ in range(2))]
     as_tensor = lambda signals: torch.tensor(np.stack(signals, -1), dtype=torch.float32)  # (T, n)
@@ -97,7 +101,8 @@ def _direction(angle:torch.Tensor) -> torch.Tensor:
 def _joints(shape:BodyShape, motion:Motion) -> torch.Tensor:
     "World positions (T, 15, 2) of the joints, in the order of _JOINTS."
     a, s = dict(zip(_ANGLE_LIMITS, motion.angles.unbind(-1))), shape
-    pelvis = torch.tensor([0.5, 0.5 + (s.torso + s.neck + s.head_radius - s.thigh - s.shin) / 2]) + motion.root  # (T, 2)
+    centre = 0.5 + (s.torso + s.neck + s.head_radius - s.thigh - s.shin) / 2  # the figure's middle at mid-height
+    pelvis = torch.tensor([0.5, centre]) + motion.root  # (T, 2)
     up = -_direction(a['lean'])  # (T, 2)
     across = torch.stack([-up[:, 1], up[:, 0]], -1)  # (T, 2): to the right when upright
     neck = pelvis + s.torso * up
@@ -162,16 +167,18 @@ def _random_texture(rng, kinds:tuple, scale:tuple=(0.4, 1.2)) -> Texture:
     "A random texture of one of `kinds`."
     return Texture(kind=kinds[rng.integers(len(kinds))], colour_a=_colour(rng), colour_b=_colour(rng),
                    period=float(rng.uniform(0.08, 0.16)), angle=float(rng.uniform(0, math.pi)),
-                   photo=_PHOTOS[rng.integers(len(_PHOTOS))], offset=(float(rng.uniform(-0.4, 0.4)), float(rng.uniform(-0.4, 0.4))),
+                   photo=_PHOTOS[rng.integers(len(_PHOTOS))],
+                   offset=(float(rng.uniform(-0.4, 0.4)), float(rng.uniform(-0.4, 0.4))),
                    scale=float(rng.uniform(*scale)))
 
 def _random_appearance(rng) -> Appearance:
     "A random look: skin tone, hair, clothes and background."
-    skin = tuple(float(c) for c in np.array([0.95, 0.75, 0.6]) * rng.uniform(0.25, 1.0) + rng.uniform(-0.04, 0.04, 3))
+    skin = np.array([0.95, 0.75, 0.6]) * rng.uniform(0.25, 1.0) + rng.uniform(-0.04, 0.04, 3)
     clothes = ('plain', 'stripes', 'checks', 'dots', 'photo')
-    return Appearance(skin=skin, hair=_colour(rng, 0, 0.6), eyes=_colour(rng, 0, 0.25), shoes=_colour(rng, 0, 0.4),
-                      hairline=float(rng.uniform(-0.3, 0.45)), shirt=_random_texture(rng, clothes),
-                      trousers=_random_texture(rng, clothes), background=_random_texture(rng, ('plain', 'gradient', 'photo'), (1.5, 2.5)),
+    return Appearance(skin=tuple(float(c) for c in skin), hair=_colour(rng, 0, 0.6), eyes=_colour(rng, 0, 0.25),
+                      shoes=_colour(rng, 0, 0.4), hairline=float(rng.uniform(-0.3, 0.45)),
+                      shirt=_random_texture(rng, clothes), trousers=_random_texture(rng, clothes),
+                      background=_random_texture(rng, ('plain', 'gradient', 'photo'), (1.5, 2.5)),
                       long_sleeves=bool(rng.random() < 0.5), long_trousers=bool(rng.random() < 0.6))
 
 def random_subject(
@@ -196,7 +203,7 @@ def _smooth_square(phase:torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/02_synth.ipynb #871368e7
 def _texture_colour(texture:Texture, uv:torch.Tensor, size:int) -> torch.Tensor:
-    "Colours (N, 3) in [0, 1] of `texture` at surface coordinates uv (N, 2) in world units, for an image of `size` pixels."
+    "Colours (N, 3) in [0, 1] of `texture` at surface coordinates uv (N, 2) in world units, in a `size`-pixel image."
     a, b = texture.colour_a, texture.colour_b
     cos, sin = math.cos(texture.angle), math.sin(texture.angle)
     along = (uv[:, 0] * cos + uv[:, 1] * sin) / texture.period  # (N,) in periods
@@ -215,7 +222,8 @@ def _texture_colour(texture:Texture, uv:torch.Tensor, size:int) -> torch.Tensor:
         grid = (uv / texture.scale * 2 + torch.tensor(texture.offset)).view(1, 1, -1, 2)  # (1, 1, N, 2)
         photo = _photo(texture.photo, 2 ** level)
         return F.grid_sample(photo, grid, mode='bilinear', padding_mode='reflection', align_corners=False)[0, :, 0].T
-    raise ValueError(f"texture.kind: expected one of plain, stripes, checks, dots, gradient, photo, got {texture.kind!r}")
+    kinds = 'plain, stripes, checks, dots, gradient, photo'
+    raise ValueError(f"texture.kind: expected one of {kinds}, got {texture.kind!r}")
 
 # %% ../nbs/02_synth.ipynb #3e922043
 _SEGMENTS = tuple((start, end) for _, start, end in _PARTS) + _BONES  # body parts first, then skeleton bones
@@ -246,12 +254,13 @@ def _pixel_centres(size:int) -> torch.Tensor:
     ys, xs = torch.meshgrid(c, c, indexing='ij')
     return torch.stack([xs, ys], -1).view(-1, 2)
 
-def _to_world(image_xy, camera): return (image_xy - 0.5 - camera[:, None, 1:]) / camera[:, None, :1] + 0.5  # (T, N, 2)
+# image coordinates (T, N, 2) <-> world coordinates (T, N, 2) through the cameras (T, 3)
+def _to_world(image_xy, camera): return (image_xy - 0.5 - camera[:, None, 1:]) / camera[:, None, :1] + 0.5
 def _to_image(world_xy, camera): return (world_xy - 0.5) * camera[:, None, :1] + 0.5 + camera[:, None, 1:]
 
 # %% ../nbs/02_synth.ipynb #79a48882
 def _body_colours(look:Appearance, part, u, v, length, radius, size:int) -> torch.Tensor:
-    "Colours (N, 3) in [0, 1] of body pixels, from their part (N,), surface coordinates (N,), part length (N,) and the radii (P,)."
+    "Colours (N, 3) in [0, 1] of body pixels from their part, surface coordinates and part length (N,), and radii (P,)."
     colour = torch.empty(len(part), 3)
     skin = lambda n: torch.tensor(look.skin).expand(n, 3)
     for i, name in enumerate(PART_NAMES):
@@ -280,36 +289,44 @@ def _hue_palette(n:int) -> torch.Tensor:
     return 1 - torch.minimum(k, 4 - k).clamp(0, 1)
 
 # %% ../nbs/02_synth.ipynb #291c9c25
-def _render_frames(subject:Subject, motion:Motion, size:int) -> dict:
-    "Images, labels and the per-pixel geometry (owner part, surface coordinates, world position) of every frame."
-    T, P, look = len(motion), len(PART_NAMES), subject.appearance
-    origin, direction, length = _segments(_joints(subject.shape, motion))  # (T, S, 2), (T, S, 2), (T, S)
+def _pixel_geometry(shape:BodyShape, motion:Motion, size:int) -> dict:
+    "For every pixel of every frame: its world position, the front part that owns it, and its surface coordinates."
+    P = len(PART_NAMES)
+    origin, direction, length = _segments(_joints(shape, motion))  # (T, S, 2), (T, S, 2), (T, S)
     world = _to_world(_pixel_centres(size), motion.camera)  # (T, HW, 2)
-    u = direction @ world.transpose(1, 2) - (origin * direction).sum(-1, keepdim=True)  # (T, S, HW) along each segment
+    u = direction @ world.transpose(1, 2) - (origin * direction).sum(-1, keepdim=True)  # (T, S, HW) along
     v = _normal(direction) @ world.transpose(1, 2) - (origin * _normal(direction)).sum(-1, keepdim=True)  # across
     beyond = u - u.clamp(min=0).minimum(length[..., None])
     distance2 = beyond * beyond + v * v  # (T, S, HW) squared distance to each segment
-    radius = _part_radii(subject.shape)
+    radius = _part_radii(shape)
     covers = distance2[:, :P] <= (radius ** 2)[:, None]  # (T, P, HW)
-    owner = (covers * torch.arange(1, P + 1, dtype=torch.float32)[:, None]).amax(1).long() - 1  # (T, HW): front part, -1 background
-    body, index = owner >= 0, owner.clamp_min(0)[:, None]  # (T, HW), (T, 1, HW)
-    pu, pv, pd2 = u.gather(1, index)[:, 0], v.gather(1, index)[:, 0], distance2.gather(1, index)[:, 0]  # (T, HW)
-    plength, pradius = length.gather(1, index[:, 0]), radius[index[:, 0]]
+    front = (covers * torch.arange(1, P + 1, dtype=torch.float32)[:, None]).amax(1)  # (T, HW): 1 + front part
+    owner = front.long() - 1  # (T, HW): the front part, -1 for the background
+    index = owner.clamp_min(0)[:, None]  # (T, 1, HW)
+    pick = lambda x: x.gather(1, index)[:, 0]  # (T, S, HW) -> (T, HW): the owner's value
+    return dict(owner=owner, u=pick(u), v=pick(v), distance2=pick(distance2), length=length.gather(1, index[:, 0]),
+                radius=radius, world=world, origin=origin[:, :P], direction=direction[:, :P], bones=distance2[:, P:])
 
+# %% ../nbs/02_synth.ipynb #2d57481f
+def _render_frames(subject:Subject, motion:Motion, size:int) -> dict:
+    "Images, labels and the per-pixel geometry (owner part, surface coordinates, world position) of every frame."
+    geometry, look = _pixel_geometry(subject.shape, motion, size), subject.appearance
+    owner, pu, pv, plength, radius = (geometry[k] for k in ('owner', 'u', 'v', 'length', 'radius'))
+    T, P, body = len(motion), len(PART_NAMES), owner >= 0  # body: (T, HW)
+    pradius = radius[owner.clamp_min(0)]  # (T, HW)
     colours = torch.empty(T, size * size, 3)
-    colours[~body] = _texture_colour(look.background, world[~body], size)
+    colours[~body] = _texture_colour(look.background, geometry['world'][~body], size)
     colours[body] = _body_colours(look, owner[body], pu[body], pv[body], plength[body], radius, size)
-    shade = torch.where(body, 1 - 0.15 * pd2 / pradius ** 2, 1.0)  # rounded limbs darken towards their edges
+    shade = torch.where(body, 1 - 0.15 * geometry['distance2'] / pradius ** 2, 1.0)  # rounded limbs: darker edges
     images = (colours.transpose(1, 2) * shade[:, None]).clamp(0, 1) * 2 - 1  # (T, 3, HW)
 
-    bones = (1 - distance2[:, P:] * (size / 1.2) ** 2).clamp_min(0)  # (T, NB, HW): lines about 2.4 pixels wide
+    bones = (1 - geometry['bones'] * (size / 1.2) ** 2).clamp_min(0)  # (T, NB, HW): lines about 2.4 pixels wide
     skeleton = (_hue_palette(len(_BONES)).T @ bones).clamp(max=1)  # (T, 3, HW)
     parts = (owner[:, None] == torch.arange(P)[:, None]).float()  # (T, P, HW)
     along = torch.where(plength > 0, pu / plength.clamp_min(1e-8), (pu / pradius + 1) / 2)
     surface = torch.stack([along, (pv / pradius + 1) / 2], 1).clamp(0, 1) * body[:, None]  # (T, 2, HW)
     maps = lambda x: x.view(T, -1, size, size)  # (T, C, HW) -> (T, C, H, W)
-    return dict(images=maps(images), labels=maps(torch.cat([skeleton, parts, surface], 1)), owner=owner, u=pu, v=pv,
-                world=world, origin=origin[:, :P], direction=direction[:, :P])
+    return dict(images=maps(images), labels=maps(torch.cat([skeleton, parts, surface], 1)), **geometry)
 
 # %% ../nbs/02_synth.ipynb #b3a5717a
 def _flow_and_occlusion(frames:dict, camera:torch.Tensor, size:int):
@@ -318,7 +335,7 @@ def _flow_and_occlusion(frames:dict, camera:torch.Tensor, size:int):
     T = len(owner)
     before = lambda x: torch.cat([x[:1], x[:-1]])  # the previous frame's value (frame 0 maps to itself)
     part = owner.clamp_min(0)[..., None].expand(-1, -1, 2)  # (T, HW, 2)
-    origin, direction = before(frames['origin']).gather(1, part), before(frames['direction']).gather(1, part)  # (T, HW, 2)
+    origin, direction = before(frames['origin']).gather(1, part), before(frames['direction']).gather(1, part)
     body_then = origin + frames['u'][..., None] * direction + frames['v'][..., None] * _normal(direction)
     world_then = torch.where((owner >= 0)[..., None], body_then, world)  # the background stays put in the world
     image_then = _to_image(world_then, before(camera))  # (T, HW, 2)
@@ -342,8 +359,9 @@ def render(
 ) -> dict: # images (T,3,H,W) in [-1,1], labels (T,L,H,W) in [0,1], flows (T,2,H,W), occlusions (T,1,H,W)
     "Render a subject dancing: images, pose labels, and the exact backward flow and occlusion of every frame."
     if not isinstance(subject, Subject): raise TypeError(f"subject: expected a Subject, got {type(subject).__name__}")
-    if not isinstance(motion, Motion) or len(motion) < 1: raise ValueError(f"motion: expected a Motion of at least one frame, got {motion!r:.60}")
-    if not (isinstance(size, (int, np.integer)) and size >= 8): raise ValueError(f"size: expected an int >= 8, got {size!r}")
+    if not isinstance(motion, Motion) or len(motion) < 1:
+        raise ValueError(f"motion: expected a Motion of at least one frame, got {motion!r:.60}")
+    check_int(size, 'size', 8)
     frames = _render_frames(subject, motion, int(size))
     out = {'images': frames['images'], 'labels': frames['labels']}
     if with_flow: out['flows'], out['occlusions'] = _flow_and_occlusion(frames, motion.camera, int(size))
@@ -355,7 +373,7 @@ def labels_to_rgb(
 ) -> torch.Tensor: # (..., 3, H, W) in [-1, 1]
     "A picture of label maps: body parts in muted colours, the skeleton on top, the background black."
     if not (torch.is_tensor(labels) and labels.ndim >= 3 and labels.shape[-3] == LABEL_CHANNELS):
-        raise ValueError(f"labels: expected (..., {LABEL_CHANNELS}, H, W), got {getattr(labels, 'shape', type(labels).__name__)}")
+        raise ValueError(f"labels: expected (..., {LABEL_CHANNELS}, H, W), got {describe(labels)}")
     parts = labels[..., 3:3 + len(PART_NAMES), :, :]
     part_colours = 0.6 * _hue_palette(len(PART_NAMES)).to(labels)  # (P, 3), darker than the skeleton
     body = torch.einsum('...phw,pc->...chw', parts, part_colours)
@@ -368,9 +386,18 @@ _SPLITS = {'train': 0, 'test': 1}
 _DEFAULT_SUBJECTS = {'train': 10_000, 'test': 200}
 _REFERENCE_GAP, _REFERENCE_WINDOW = 8, 24  # examples come from frames [clip_len + gap, clip_len + gap + window)
 
-def _check_int(value, name:str, lowest:int, what:str='an int'):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lowest:
-        raise ValueError(f"{name}: expected {what} >= {lowest}, got {value!r}")
+def _split_rng(seed:int, split:str, *key:int) -> np.random.Generator:
+    "A generator for `key` within `split`; different seeds, splits and keys give independent streams."
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_SPLITS[split], *key)))
+
+def _render_episode(subject:Subject, rng:np.random.Generator, size:int, clip_len:int, k_shot:int) -> dict:
+    "Draw a dance from `rng`; render its first `clip_len` frames, and `k_shot` examples from later in it."
+    start = clip_len + _REFERENCE_GAP
+    motion = random_motion(rng, start + max(_REFERENCE_WINDOW, k_shot))
+    examples = start + np.sort(rng.choice(len(motion) - start, k_shot, replace=False))
+    clip = render(subject, motion[:clip_len], size)
+    refs = render(subject, motion[torch.from_numpy(examples)], size, with_flow=False)
+    return dict(ref_images=refs['images'], ref_labels=refs['labels'], **clip)
 
 # %% ../nbs/02_synth.ipynb #3d3cc7a0
 class SynthPose(torch.utils.data.Dataset):
@@ -385,43 +412,20 @@ class SynthPose(torch.utils.data.Dataset):
         episodes_per_subject:int=1, # dances per subject; index i shows subject i % n_subjects
     ):
         if split not in _SPLITS: raise ValueError(f"split: expected one of {list(_SPLITS)}, got {split!r}")
-        _check_int(size, 'size', 16)
+        self.split, self.size, self.k_shot = split, check_int(size, 'size', 16), check_int(k_shot, 'k_shot')
         if size % 16: raise ValueError(f"size: expected a multiple of 16 (the networks halve it 4 times), got {size}")
-        _check_int(k_shot, 'k_shot', 1); _check_int(clip_len, 'clip_len', 2); _check_int(seed, 'seed', 0)
-        _check_int(episodes_per_subject, 'episodes_per_subject', 1)
-        if n_subjects is not None: _check_int(n_subjects, 'n_subjects', 1)
-        self.split, self.size, self.k_shot, self.clip_len, self.seed = split, int(size), int(k_shot), int(clip_len), int(seed)
-        self.n_subjects, self.episodes_per_subject = int(n_subjects or _DEFAULT_SUBJECTS[split]), int(episodes_per_subject)
-
+        self.clip_len, self.seed = check_int(clip_len, 'clip_len', 2), check_int(seed, 'seed', 0)
+        self.episodes_per_subject = check_int(episodes_per_subject, 'episodes_per_subject')
+        self.n_subjects = check_int(_DEFAULT_SUBJECTS[split] if n_subjects is None else n_subjects, 'n_subjects')
     def __len__(self): return self.n_subjects * self.episodes_per_subject
+    def __repr__(self): return f"SynthPose({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+    def subject(self, i:int) -> Subject:
+        "Subject `i` of the split (0 <= i < n_subjects)."
+        return random_subject(_split_rng(self.seed, self.split, int(i), 0))
 
-    def __repr__(self):
-        return (f"SynthPose(split={self.split!r}, size={self.size}, k_shot={self.k_shot}, clip_len={self.clip_len}, "
-                f"n_subjects={self.n_subjects}, seed={self.seed}, episodes={len(self)})")
-
-# %% ../nbs/02_synth.ipynb #4c92ce62
-@patch
-def _rng(self:SynthPose, *key:int) -> np.random.Generator:
-    "A generator for `key` within this split; different keys and splits give independent streams."
-    return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_SPLITS[self.split], *key)))
-
-@patch
-def subject(self:SynthPose, i:int) -> Subject:
-    "Subject `i` of the split (0 <= i < n_subjects)."
-    return random_subject(self._rng(int(i), 0))
-
-# %% ../nbs/02_synth.ipynb #b21100b6
-@patch
-def __getitem__(self:SynthPose, index:int) -> dict:
-    "Episode `index`: K examples and a clip of subject index % n_subjects, in its dance number index // n_subjects."
-    if not -len(self) <= index < len(self): raise IndexError(f"index: expected an int in [0, {len(self)}), got {index}")
-    index %= len(self)
-    subject_id, dance = index % self.n_subjects, index // self.n_subjects
-    rng = self._rng(subject_id, 1 + dance)
-    start = self.clip_len + _REFERENCE_GAP
-    motion = random_motion(rng, start + max(_REFERENCE_WINDOW, self.k_shot))
-    examples = start + np.sort(rng.choice(len(motion) - start, self.k_shot, replace=False))
-    subject = self.subject(subject_id)
-    clip = render(subject, motion[:self.clip_len], self.size)
-    refs = render(subject, motion[torch.from_numpy(examples)], self.size, with_flow=False)
-    return dict(ref_images=refs['images'], ref_labels=refs['labels'], subject=subject_id, **clip)
+    def __getitem__(self, i:int) -> dict:
+        "Episode `i`: K examples and a clip of subject i % n_subjects, in its dance number i // n_subjects."
+        if not -len(self) <= i < len(self): raise IndexError(f"index: expected an int in [0, {len(self)}), got {i}")
+        dance, subject_id = divmod(i % len(self), self.n_subjects)
+        subject, rng = self.subject(subject_id), _split_rng(self.seed, self.split, subject_id, 1 + dance)
+        return {**_render_episode(subject, rng, self.size, self.clip_len, self.k_shot), 'subject': subject_id}
