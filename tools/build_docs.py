@@ -1,22 +1,43 @@
 """Build the docs site into _site/ with no network and no Quarto.
 
 1. nbdev processes the notebooks into _proc/ (show_doc entries added, hidden cells removed).
-2. Each processed notebook gets its title back as a heading, and its quarto cell options (`#| echo: false`,
-   `#| output: false`) become cell tags that mkdocs-jupyter understands.
+2. Each processed notebook gets its title back as a heading, its quarto cell options (`#| echo: false`,
+   `#| output: false`) become cell tags that mkdocs-jupyter understands, and the Quarto-only markdown of nbdev's
+   links becomes what any markdown renderer understands (see `html_links` and `site_links`).
 3. mkdocs-material with mkdocs-jupyter renders the stored outputs, in notebook order, into static pages.
    MathJax comes from the jupyter-server-mathjax wheel and is served from the site itself, so equations render
-   offline; the theme is told not to fetch web fonts.
+   offline (see `install_mathjax`); the theme is told not to fetch web fonts.
 
 Usage: python tools/build_docs.py   (needs `pip install -e ".[docs]"`)
 """
-import json, os, re, shutil, subprocess, sys
+import functools, html, json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROC, BUILD, SITE = ROOT / '_proc', ROOT / '_proc' / '_mkdocs', ROOT / '_site'
-MATHJAX_URL = 'assets/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
+MATHJAX = 'assets/mathjax'
+MATHJAX_URL = f'{MATHJAX}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,local/fsvid2vid'
+
+# jupyter-server-mathjax ships MathJax 2 with the STIX-Web fonts only, but MathJax's HTML-CSS output asks for its own
+# TeX web fonts by default. Those are missing, so MathJax falls back to whatever the browser has and cannot typeset
+# some characters at all: any formula with a prime (p') showed "[Math Processing Error]". This config, loaded by
+# MATHJAX_URL from the site's own copy of MathJax, selects the fonts that are there.
+MATHJAX_CONFIG = '''MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  SVG: {font: "STIX-Web"}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/fsvid2vid.js");
+'''
+
+
+def install_mathjax(folder: Path):
+    "Copy MathJax from the jupyter-server-mathjax wheel into `folder`, with the font config of MATHJAX_URL."
+    import jupyter_server_mathjax
+    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / 'static', folder)
+    (folder / 'config' / 'local').mkdir(parents=True, exist_ok=True)
+    (folder / 'config' / 'local' / 'fsvid2vid.js').write_text(MATHJAX_CONFIG, encoding='utf-8')
 
 
 def process_notebooks():
@@ -42,6 +63,45 @@ def cell_options(source: str) -> tuple[dict, str]:
     return options, '\n'.join(lines)
 
 
+# nbdev's show_doc writes its "source" link with pandoc link attributes, `[source](url){target="_blank" style="..."}`,
+# which only Quarto reads: mkdocs-jupyter showed `{target=...}` as text. Such links become HTML links. Attribute
+# forms other than key="value" are left alone (tools/check_docs.py fails on any that reach a page).
+ATTRIBUTE_LINK = re.compile(r'\[([^\]\n]*)\]\(([^)\s]+)\)\{((?:\s*[\w-]+="[^"]*")+)\s*\}')
+ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+
+
+def html_links(markdown: str) -> str:
+    "Turn each `[text](url){key=\"value\" ...}` of `markdown` into `<a href=\"url\" key=\"value\" ...>text</a>`."
+    def link(match):
+        text, url, attributes = match.groups()
+        attributes = ''.join(f' {key}="{html.escape(value)}"' for key, value in ATTRIBUTE.findall(attributes))
+        return f'<a href="{html.escape(url)}"{attributes}>{text}</a>'
+    return ATTRIBUTE_LINK.sub(link, markdown)
+
+
+@functools.cache
+def published_site() -> str:
+    "The published docs site's address as nbdev writes it into its links to API entries."
+    from nbdev.config import get_config
+    cfg = get_config()
+    return f"{cfg.doc_host.rstrip('/')}/{cfg.doc_baseurl.strip('/')}/"
+
+
+def site_links(markdown: str) -> str:
+    "Make nbdev's links to API entries on the published site links within this site, which also works offline."
+    return markdown.replace(published_site(), '')
+
+
+def fix_markdown(cell: dict) -> dict:
+    "A cell whose markdown (source of a markdown cell, text/markdown outputs of a code cell) went through both fixes."
+    fix = lambda text: site_links(html_links(''.join(text)))
+    if cell['cell_type'] == 'markdown': return {**cell, 'source': fix(cell['source'])}
+    if cell['cell_type'] != 'code': return cell
+    outputs = [{**out, 'data': {**out['data'], 'text/markdown': fix(out['data']['text/markdown'])}}
+               if 'text/markdown' in out.get('data', {}) else out for out in cell.get('outputs', [])]
+    return {**cell, 'outputs': outputs}
+
+
 def for_mkdocs(nb: dict) -> tuple[dict, dict]:
     "Turn a processed notebook into one mkdocs-jupyter renders well; also return its frontmatter."
     cells, meta = [], {}
@@ -57,7 +117,7 @@ def for_mkdocs(nb: dict) -> tuple[dict, dict]:
                    (['hide-output'] if options.get('output') == 'false' else [])
             if not code.strip() and not cell.get('outputs'): continue
             cell = {**cell, 'source': code, 'metadata': {'tags': tags}}
-        cells.append(cell)
+        cells.append(fix_markdown(cell))
     return {**nb, 'cells': cells}, meta
 
 
@@ -102,8 +162,7 @@ def main():
         number = re.match(r'(\d+[a-z]?)_', notebook.name)
         title = 'Home' if notebook.name == 'index.ipynb' else f"{number.group(1) + ' ' if number else ''}{meta.get('title', notebook.stem)}"
         nav.append({title: name})
-    import jupyter_server_mathjax
-    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / 'static', docs / 'assets' / 'mathjax')
+    install_mathjax(docs / MATHJAX)
     (BUILD / 'mkdocs.yml').write_text(json.dumps(mkdocs_config(nav), indent=1), encoding='utf-8')  # JSON is YAML
     if SITE.exists(): shutil.rmtree(SITE)
     subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '-f', str(BUILD / 'mkdocs.yml')], check=True,
