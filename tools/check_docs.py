@@ -1,18 +1,29 @@
 """Open pages of the built site (_site/) in headless Chromium, take screenshots, and fail if a page is broken.
 
-A page fails if its title or heading is missing, it has little text, the navigation does not link every page, its
-equations were not typeset by the bundled MathJax, or its screenshot is blank. Installs Debian's `chromium` when it
-is missing (needs root and the Debian mirror).
+A page fails if its title or heading is missing, it has little text, the navigation does not link every page, an
+equation was not typeset by the bundled MathJax or came out as an error, markup that only Quarto reads is left in
+its text (`{target="_blank" ...}`, `{.class}`, `:::`), a "source" link does not lead to a definition in this
+repository, or its screenshot is blank. Installs Debian's `chromium` when it is missing (needs root and the Debian
+mirror).
+
+`--self-test` checks the checker instead: it writes small pages into a temporary folder, each seeded with one defect
+(among them the two that once reached every page: raw link attributes beside "source", and "[Math Processing
+Error]" from MathJax without its fonts), and fails unless each seeded page is flagged for its defect and a clean
+page passes.
 
 Usage: python tools/check_docs.py [--out DIR] [PAGE=TITLE ...]
+       python tools/check_docs.py --self-test [--out DIR]
 By default every page of the site is checked; a page's title is its notebook's name with
 underscores read as spaces (fsvid2vid for index.html).
 """
-import argparse, html, os, re, shutil, subprocess, sys, tempfile
+import argparse, ast, html, os, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_docs import MATHJAX, MATHJAX_URL, install_mathjax
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / '_site'
@@ -39,20 +50,80 @@ def run_chromium(browser: str, url: str, *args: str) -> str:
     return done.stdout
 
 
-def page_problems(dom: str, screenshot: Path, title: str, pages: list[str]) -> list[str]:
+# Pandoc/Quarto attribute blocks ({target="_blank" style="..."}, {.callout-note}, {#id width=50%}) and fenced divs
+# (::: {.note}): markdown renderers other than Quarto print them as text. Not after _ or ^, where {n=1} is TeX.
+_ITEM = r'(?:[.#][A-Za-z][\w-]*|[A-Za-z][\w-]*=(?:"[^"]*"|\'[^\']*\'|[^\s"\'{}]+))'
+RAW_ATTRIBUTES = re.compile(rf'(?<![_^])\{{\s*{_ITEM}(?:\s+{_ITEM})*\s*\}}|(?<!:):::(?!:)')
+
+
+def markup_problems(text: str) -> list[str]:
+    "Quarto-only markup left in the page's text (code blocks excepted)."
+    found = [m.group(0).strip() for m in RAW_ATTRIBUTES.finditer(text)]
+    return [f'{len(found)} raw attribute/div markup left in the text, e.g. {found[0]!r}'] if found else []
+
+
+def math_problems(dom: str, text: str) -> list[str]:
+    "Equations MathJax did not typeset, or typeset as an error."
+    problems = []
+    if re.search(r'\$\$|\\\(|\$\S[^$]*\$', text): problems.append('raw TeX left in the page: equations were not typeset')
+    if n := text.count('Math Processing Error'): problems.append(f'{n} x "[Math Processing Error]" from MathJax')
+    if n := len(re.findall(r'<merror\b', dom)): problems.append(f'{n} TeX error(s) in equations (MathJax merror)')
+    if n := len(re.findall(r'mathcolor="red"', dom)): problems.append(f'{n} undefined TeX macro(s) (shown in red)')
+    elements = re.findall(r'<script type="math/tex[^"]*" id="(MathJax-Element-\d+)"', dom)
+    if n := sum(f'id="{e}-Frame"' not in dom for e in elements): problems.append(f'{n} equation(s) not typeset')
+    return problems
+
+
+def definition_lines(path: Path) -> set[int]:
+    "Line numbers of the functions and classes (methods included) of a Python file: where nbdev's source links point."
+    tree = ast.parse(path.read_text(encoding='utf-8'))
+    return {node.lineno for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def repository_blob() -> str:
+    "Where this repository's files are on the web: nbdev's git_url and branch (from pyproject.toml)."
+    from nbdev.config import get_config
+    cfg = get_config()
+    return f"{cfg.git_url.rstrip('/')}/blob/{cfg.branch}/"
+
+
+def source_link_problems(dom: str, blob: str) -> list[str]:
+    "Each \"source\" link must lead to the line of a definition in a file of this repository."
+    problems = []
+    for href in map(html.unescape, re.findall(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>\s*source\s*</a>', dom)):
+        path, _, line = href.removeprefix(blob).partition('#L')
+        if not href.startswith(blob) or not (ROOT / path).is_file():
+            problems.append(f'source link {href} is not a file of {blob}')
+        elif not line.isdigit() or int(line) not in definition_lines(ROOT / path):
+            problems.append(f'source link {href}: no function or class starts at that line (stale site?)')
+    return problems
+
+
+def page_problems(dom: str, screenshot: Path, title: str, pages: list[str], blob: str) -> list[str]:
     "Everything wrong with one rendered page."
     problems = []
     page_title = html.unescape(re.search(r'<title>(.*?)</title>', dom, re.S).group(1)) if '<title>' in dom else ''
     if title not in page_title: problems.append(f'title {page_title!r} does not contain {title!r}')
     if not re.search(rf'<h1[^>]*>\s*{re.escape(title)}', dom): problems.append(f'no <h1> heading {title!r}')
-    text = re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', dom, flags=re.S))
+    text = html.unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', dom, flags=re.S)))
     if len(text.split()) < 150: problems.append(f'only {len(text.split())} words of text')
     for other in pages:
         if f'href="{other}"' not in dom and f"href='{other}'" not in dom: problems.append(f'no navigation link to {other}')
-    if re.search(r'\$\$|\\\(|\$\S[^$]*\$', text): problems.append('raw TeX left in the page: equations were not typeset')
+    prose = html.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<(script|style|pre|code)\b.*?</\1>', ' ', dom, flags=re.S)))
+    problems += math_problems(dom, text) + markup_problems(prose) + source_link_problems(dom, blob)
     pixels = np.asarray(Image.open(screenshot).convert('L'), dtype=np.float32)
     if pixels.std() < 10 or (pixels < 200).mean() < 0.02: problems.append('the screenshot is blank')
     return problems
+
+
+def check_pages(site: Path, pages: dict, out: Path) -> dict:
+    "Render each page (file name -> title) of `site` in Chromium, screenshot into `out`: {page: its problems}."
+    browser, blob, found = chromium(), repository_blob(), {}
+    for page, title in pages.items():
+        url, shot = (site / page).as_uri(), out / f'{Path(page).stem}.png'
+        run_chromium(browser, url, f'--screenshot={shot}')
+        found[page] = page_problems(run_chromium(browser, url, '--dump-dom'), shot, title, list(pages), blob)
+    return found
 
 
 def site_pages() -> dict:
@@ -61,23 +132,76 @@ def site_pages() -> dict:
     return {page: 'fsvid2vid' if page == 'index.html' else Path(page).stem.replace('_', ' ') for page in pages}
 
 
+# The self-test's pages: name -> (the defect's body, words that the check's message for it must contain; None for
+# the clean page). {source} is a correct source link, {math} a formula with primes like those of 06_attention.
+MATH = r"$$\alpha_k(p, p') = \frac{\exp\big(a_t(p)^\top a_{e_k}(p')\big)}{\sum_{k', p''} \exp\big(a_t(p)^\top a_{e_{k'}}(p'')\big)}$$"
+SEEDS = {
+    'clean': ('<p>{source}</p><p>{math}</p>', None),
+    'raw attributes': ('<p>{source}{{target="_blank" style="float:right; font-size:smaller"}}</p><p>{math}</p>',
+                       'raw attribute'),
+    'quarto div': ('<p>::: {{.callout-note}}</p><p>A note.</p><p>:::</p><p>{source}</p>', 'raw attribute'),
+    'math processing error': ('<p>{source}</p><p>{math}</p>', 'Math Processing Error'),  # MathJax as built before
+    'tex error': (r'<p>{source}</p><p>$$\frac{{1}}{{$$</p>', 'TeX error'),
+    'undefined macro': (r'<p>{source}</p><p>$\softmax(x)$</p>', 'undefined TeX macro'),
+    'no mathjax': ('<p>{source}</p><p>{math}</p>', 'raw TeX'),
+    'foreign source link': ('<p><a href="https://github.com/fastai/fastcore/blob/main/fastcore/basics.py#L1">'
+                            'source</a></p><p>{math}</p>', 'is not a file of'),
+    'stale source link': ('<p><a href="{blob}fsvid2vid/core.py#L1">source</a></p><p>{math}</p>', 'no function or class'),
+}
+# MathJax as the site was built before build_docs selected its fonts: the defect "math processing error" seeds.
+MATHJAX_WITHOUT_FONTS = MATHJAX_URL.split(',local/')[0]
+
+
+def seeded_page(name: str, body: str, names: list[str]) -> str:
+    "A small site page: title, heading, navigation, enough words, MathJax configured as mkdocs-jupyter does, `body`."
+    mathjax = {'no mathjax': '', 'math processing error': MATHJAX_WITHOUT_FONTS}.get(name, MATHJAX_URL)
+    script = (f'<script src="{mathjax}"></script><script type="text/x-mathjax-config">MathJax.Hub.Config('
+              '{tex2jax: {inlineMath: [["$", "$"]], displayMath: [["$$", "$$"]], processEscapes: true}});</script>'
+              if mathjax else '')
+    nav = ' '.join(f'<a href="{other.replace(" ", "_")}.html">{other}</a>' for other in names)
+    words = ' '.join(['Each seeded page has enough prose for the word count and the screenshot test.'] * 20)
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{name} - fsvid2vid</title>{script}</head>'
+            f'<body style="font-size:20px"><nav>{nav}</nav><h1>{name}</h1>{body}<p>{words}</p></body></html>')
+
+
+def self_test(out: Path) -> bool:
+    "Write the SEEDS pages and check them: each seeded defect must be flagged, the clean page must pass."
+    blob = repository_blob()
+    source = f'<a href="{blob}fsvid2vid/core.py#L{min(definition_lines(ROOT / "fsvid2vid" / "core.py"))}">source</a>'
+    page = lambda name: f"{name.replace(' ', '_')}.html"
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder)
+        install_mathjax(site / MATHJAX)
+        for name, (body, _) in SEEDS.items():
+            body = body.format(source=source, math=MATH, blob=blob)
+            (site / page(name)).write_text(seeded_page(name, body, list(SEEDS)), encoding='utf-8')
+        found = check_pages(site, {page(name): name for name in SEEDS}, out)
+    ok = True
+    for name, (_, expected) in SEEDS.items():
+        problems = found[page(name)]
+        good = not problems if expected is None else any(expected in problem for problem in problems)
+        ok &= good
+        verdict = ('passes' if not problems else 'flagged') + ('' if good else ' -- WRONG: expected ' +
+                                                              ('no problem' if expected is None else repr(expected)))
+        print(f"self-test {name}: {verdict}{': ' + '; '.join(problems) if problems else ''}")
+    print(f"self-test: {'ok' if ok else 'FAILED'}")
+    return ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('pages', nargs='*', help='PAGE=TITLE pairs, e.g. core.html=core')
     parser.add_argument('--out', default=str(ROOT / '_proc' / 'screenshots'), help='where the screenshots go')
+    parser.add_argument('--self-test', action='store_true', help='check the checker on seeded pages')
     args = parser.parse_args()
-    if not (SITE / 'index.html').exists(): sys.exit('no _site/index.html: run `python tools/build_docs.py` first')
-    pages = dict(p.split('=', 1) for p in args.pages) or site_pages()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    browser, failed = chromium(), False
-    for page, title in pages.items():
-        url, shot = (SITE / page).as_uri(), out / f'{Path(page).stem}.png'
-        run_chromium(browser, url, f'--screenshot={shot}')
-        problems = page_problems(run_chromium(browser, url, '--dump-dom'), shot, title, list(pages))
-        failed |= bool(problems)
-        print(f"{page}: {'FAILED: ' + '; '.join(problems) if problems else 'ok'} (screenshot {shot})")
-    sys.exit(1 if failed else 0)
+    if args.self_test: sys.exit(0 if self_test(out) else 1)
+    if not (SITE / 'index.html').exists(): sys.exit('no _site/index.html: run `python tools/build_docs.py` first')
+    found = check_pages(SITE, dict(p.split('=', 1) for p in args.pages) or site_pages(), out)
+    for page, problems in found.items():
+        print(f"{page}: {'FAILED: ' + '; '.join(problems) if problems else 'ok'} (screenshot {out / Path(page).stem}.png)")
+    sys.exit(1 if any(found.values()) else 0)
 
 
 if __name__ == '__main__':
