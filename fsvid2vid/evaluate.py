@@ -1,4 +1,4 @@
-"""Measuring generated video: PSNR and SSIM per frame, temporal warp error per clip, and two baselines that need no training
+"""Measuring generated video: PSNR and SSIM per frame, warp error per clip, and two baselines that need no training
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/evaluate.html.md"""
 
@@ -11,12 +11,13 @@ import argparse
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastprogress.fastprogress import progress_bar
+from tqdm.auto import tqdm
 
+from .checks import describe, check_int, check_range, check_episode
 from .core import atomic_path
 from .flow import warp_error
 from .synth import SynthPose
-from .inference import load_generator, synthesize, _describe, _check_range, _check_episode  # checks shared with synthesize
+from .inference import load_generator, synthesize
 
 # %% auto #0
 __all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'few_shot_benchmark',
@@ -25,14 +26,17 @@ __all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mea
 # %% ../nbs/12_evaluate.ipynb #d8254338
 def _check_pair(output, target, min_size:int=1):
     "Raise a clear error unless `output` and `target` are float (..., C, H, W) frames in [-1, 1] of one shape."
-    if not (torch.is_tensor(output) and output.is_floating_point() and output.ndim >= 3 and output.shape[-3] in (1, 3)
-            and output.numel() > 0):
-        raise ValueError(f"output: expected a non-empty float (..., C, H, W) tensor with C = 1 or 3, got {_describe(output)}")
+    if not (torch.is_tensor(output) and output.is_floating_point() and output.ndim >= 3
+            and output.shape[-3] in (1, 3) and output.numel() > 0):
+        raise ValueError(f"output: expected a non-empty float (..., C, H, W) tensor with C = 1 or 3, "
+                         f"got {describe(output)}")
     if min(output.shape[-2:]) < min_size:
-        raise ValueError(f"output: expected H and W of at least {min_size} (the SSIM window), got shape {tuple(output.shape)}")
+        raise ValueError(f"output: expected H and W of at least {min_size} (the SSIM window), "
+                         f"got shape {tuple(output.shape)}")
     if not (torch.is_tensor(target) and target.is_floating_point() and target.shape == output.shape):
-        raise ValueError(f"target: expected a float tensor of shape {tuple(output.shape)} to match output, got {_describe(target)}")
-    _check_range(output, 'output'); _check_range(target, 'target')
+        raise ValueError(f"target: expected a float tensor of shape {tuple(output.shape)} to match output, "
+                         f"got {describe(target)}")
+    check_range(output, 'output'); check_range(target, 'target')
 
 # %% ../nbs/12_evaluate.ipynb #16849d75
 def psnr(
@@ -66,7 +70,7 @@ def ssim(
     output:torch.Tensor, # (..., C, H, W) generated frames in [-1, 1], C = 1 or 3, H and W at least 11
     target:torch.Tensor, # (..., C, H, W) real frames, the same shape
 ) -> torch.Tensor: # (...): one SSIM per frame, at most 1
-    "Structural similarity per frame on the [0, 1] scale: 11x11 Gaussian window (sigma 1.5), valid region, mean over channels."
+    "Structural similarity per frame on the [0, 1] scale (11x11 Gaussian window, valid region, mean over channels)."
     _check_pair(output, target, min_size=_SSIM_SIZE)
     lead, (C, H, W) = output.shape[:-3], output.shape[-3:]
     dtype = torch.promote_types(output.dtype, torch.float32)
@@ -76,7 +80,8 @@ def ssim(
     mean_x, mean_y, mean_xx, mean_yy, mean_xy = stats.unflatten(0, (-1, 5)).unbind(1)  # (N*C, h, w) each
     var_x, var_y, cov_xy = mean_xx - mean_x**2, mean_yy - mean_y**2, mean_xy - mean_x * mean_y
     c1, c2 = _SSIM_K1**2, _SSIM_K2**2
-    ssim_map = ((2 * mean_x * mean_y + c1) * (2 * cov_xy + c2)) / ((mean_x**2 + mean_y**2 + c1) * (var_x + var_y + c2))
+    numerator = (2 * mean_x * mean_y + c1) * (2 * cov_xy + c2)
+    ssim_map = numerator / ((mean_x**2 + mean_y**2 + c1) * (var_x + var_y + c2))  # (N*C, h, w)
     return ssim_map.reshape(*lead, -1).mean(-1)  # (...): the mean over channels and positions
 
 # %% ../nbs/12_evaluate.ipynb #a1d779fa
@@ -86,18 +91,22 @@ def temporal_warp_error(
     occlusions:torch.Tensor|None=None, # (T, 1, H, W) or (B, T, 1, H, W) in [0, 1]: 1 where not visible in frame t-1
 ) -> torch.Tensor: # () for one clip, (B,) for a batch: mean absolute warp error over the visible pixels
     "The warp error of each clip under the given flow: low when the frames move as the flow says."
-    if not (torch.is_tensor(frames) and frames.is_floating_point() and frames.ndim in (4, 5) and frames.shape[-4] >= 2 and frames.numel() > 0):
-        raise ValueError(f"frames: expected a float (T, C, H, W) or (B, T, C, H, W) tensor with T >= 2, got {_describe(frames)}")
-    _check_range(frames, 'frames')
+    if not (torch.is_tensor(frames) and frames.is_floating_point() and frames.ndim in (4, 5)
+            and frames.shape[-4] >= 2 and frames.numel() > 0):
+        raise ValueError(f"frames: expected a float (T, C, H, W) or (B, T, C, H, W) tensor with T >= 2, "
+                         f"got {describe(frames)}")
+    check_range(frames, 'frames')
     lead, (T, C, H, W) = frames.shape[:-4], frames.shape[-4:]
     if not (torch.is_tensor(flows) and flows.shape == (*lead, T, 2, H, W)):
-        raise ValueError(f"flows: expected shape {(*lead, T, 2, H, W)} to match frames, got {_describe(flows)}")
+        raise ValueError(f"flows: expected shape {(*lead, T, 2, H, W)} to match frames, got {describe(flows)}")
     if occlusions is not None:
         if not (torch.is_tensor(occlusions) and occlusions.shape == (*lead, T, 1, H, W)):
-            raise ValueError(f"occlusions: expected shape {(*lead, T, 1, H, W)} to match frames, got {_describe(occlusions)}")
-        _check_range(occlusions, 'occlusions', 0.0, 1.0)
+            raise ValueError(f"occlusions: expected shape {(*lead, T, 1, H, W)} to match frames, "
+                             f"got {describe(occlusions)}")
+        check_range(occlusions, 'occlusions', 0.0, 1.0)
     if frames.ndim == 4: return warp_error(frames, flows, occlusions)
-    per_clip = [warp_error(frames[b], flows[b], None if occlusions is None else occlusions[b]) for b in range(len(frames))]
+    per_clip = [warp_error(frames[b], flows[b], None if occlusions is None else occlusions[b])
+                for b in range(len(frames))]
     return torch.stack(per_clip)  # (B,)
 
 # %% ../nbs/12_evaluate.ipynb #7d6031f7
@@ -107,9 +116,10 @@ def copy_nearest_reference(
     driving_labels:torch.Tensor, # (T, L, H, W) or (B, T, L, H, W) the label maps to render
 ) -> torch.Tensor: # (T, 3, H, W) or (B, T, 3, H, W): for each driving frame, a copy of one example
     "Baseline: for each driving frame, the example whose label map is nearest (mean squared difference)."
-    _check_episode(ref_images, ref_labels, driving_labels)
+    check_episode(ref_images, ref_labels, driving_labels)
     batched = ref_images.ndim == 5
-    if not batched: ref_images, ref_labels, driving_labels = ref_images[None], ref_labels[None], driving_labels[None]  # B = 1
+    if not batched:  # a batch of one episode
+        ref_images, ref_labels, driving_labels = ref_images[None], ref_labels[None], driving_labels[None]
     dtype = torch.promote_types(torch.promote_types(ref_labels.dtype, driving_labels.dtype), torch.float32)
     distances = torch.cdist(driving_labels.flatten(2).to(dtype), ref_labels.flatten(2).to(dtype),
                             compute_mode='donot_use_mm_for_euclid_dist')  # (B, T, K)
@@ -125,7 +135,7 @@ def mean_example(
     driving_labels:torch.Tensor, # (T, L, H, W) or (B, T, L, H, W): only T is used
 ) -> torch.Tensor: # (T, 3, H, W) or (B, T, 3, H, W): the mean of the examples, in every frame
     "Baseline: the per-pixel mean of the K examples, repeated for each driving frame."
-    _check_episode(ref_images, ref_labels, driving_labels)
+    check_episode(ref_images, ref_labels, driving_labels)
     T = driving_labels.shape[-4]
     mean = ref_images.mean(dim=-4, keepdim=True)  # (..., 1, 3, H, W)
     return mean.expand(*mean.shape[:-4], T, *mean.shape[-3:]).clone()  # (..., T, 3, H, W)
@@ -138,6 +148,27 @@ def _summary(method:str, K:int|None, per_subject:dict[str, torch.Tensor]) -> dic
         row[name], row[f'{name}_std'] = values.mean().item(), values.std().item() if len(values) > 1 else 0.0
     return row
 
+def _test_episodes(split:str, n_subjects:int, k_shot:int, seed:int, size:int, clip_len:int) -> dict[str, torch.Tensor]:
+    "One episode per subject of a SynthPose split, stacked: images, labels, flows, occlusions, ref_images, ref_labels."
+    data = SynthPose(split, size=size, k_shot=k_shot, clip_len=clip_len, n_subjects=n_subjects, seed=seed)
+    episodes = [data[i] for i in range(n_subjects)]
+    keys = ('images', 'labels', 'flows', 'occlusions', 'ref_images', 'ref_labels')
+    return {key: torch.stack([e[key] for e in episodes]) for key in keys}  # (N, ...) each
+
+# %% ../nbs/12_evaluate.ipynb #65c81e18
+def _render(
+    generator:nn.Module, # anything `synthesize` takes
+    ref_images:torch.Tensor, # (N, K, 3, H, W)
+    ref_labels:torch.Tensor, # (N, K, L, H, W)
+    labels:torch.Tensor, # (N, T, L, H, W)
+    batch_size:int, # episodes rendered at once
+) -> torch.Tensor: # (N, T, 3, H, W)
+    "Every episode rendered by `synthesize`, `batch_size` episodes at a time."
+    starts = range(0, len(labels), batch_size)
+    return torch.cat([synthesize(generator, ref_images[i:i + batch_size], ref_labels[i:i + batch_size],
+                                 labels[i:i + batch_size]) for i in starts])  # (N, T, 3, H, W)
+
+# %% ../nbs/12_evaluate.ipynb #b551315e
 def few_shot_benchmark(
     generator:nn.Module, # a trained FewShotGenerator (or anything `synthesize` takes)
     split:str='test', # the SynthPose split whose subjects are used
@@ -151,26 +182,17 @@ def few_shot_benchmark(
     progress:bool=False, # show a progress bar over the methods and K
 ) -> list[dict]: # rows: method, K, psnr, psnr_std, ssim, ssim_std, warp_error, warp_error_std
     "Every method on the same unseen test clips, for each K: PSNR, SSIM and temporal warp error with their spread."
-    if not ks or any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in ks):
-        raise ValueError(f"ks: expected a non-empty sequence of ints >= 1, got {ks!r}")
-    if isinstance(n_subjects, bool) or not isinstance(n_subjects, int) or n_subjects < 1:
-        raise ValueError(f"n_subjects: expected an int >= 1, got {n_subjects!r}")
-    data = SynthPose(split, size=size, k_shot=max(ks), clip_len=clip_len, n_subjects=n_subjects, seed=seed)
-    episodes = [data[i] for i in range(n_subjects)]
-    stack = lambda key: torch.stack([e[key] for e in episodes])  # (N, ...)
-    clips, labels, flows, occlusions = stack('images'), stack('labels'), stack('flows'), stack('occlusions')
-    ref_images, ref_labels = stack('ref_images'), stack('ref_labels')
-    generators = {'few-shot': generator, **(others or {})}
-    baselines = {'nearest example': copy_nearest_reference, 'mean example': mean_example}
-    def render(name:str, K:int) -> torch.Tensor:  # (N, T, 3, H, W): every clip by one method with K examples
-        refs, maps = ref_images[:, :K], ref_labels[:, :K]
-        if name in baselines: return baselines[name](refs, maps, labels)
-        return torch.cat([synthesize(generators[name], refs[i:i + batch_size], maps[i:i + batch_size], labels[i:i + batch_size])
-                          for i in range(0, n_subjects, batch_size)])
-    jobs = [(name, K) for K in ks for name in ['few-shot', *baselines, *(others or {})]]
+    if not ks: raise ValueError(f"ks: expected a non-empty sequence of ints >= 1, got {ks!r}")
+    for k in ks: check_int(k, 'ks')
+    check_int(batch_size, 'batch_size')
+    data = _test_episodes(split, n_subjects, max(ks), seed, size, clip_len)
+    clips, flows, occlusions = data['images'], data['flows'], data['occlusions']
+    by_generator = lambda g: lambda refs, maps, labels: _render(g, refs, maps, labels, batch_size)
+    methods = {'few-shot': by_generator(generator), 'nearest example': copy_nearest_reference,
+               'mean example': mean_example, **{name: by_generator(g) for name, g in (others or {}).items()}}
     rows = []
-    for name, K in (progress_bar(jobs) if progress else jobs):
-        frames = render(name, K)
+    for K, name in tqdm([(K, name) for K in ks for name in methods], desc='benchmark', disable=not progress):
+        frames = methods[name](data['ref_images'][:, :K], data['ref_labels'][:, :K], data['labels'])
         rows.append(_summary(name, K, {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
                                        'warp_error': temporal_warp_error(frames, flows, occlusions)}))
     rows.append(_summary('real video', None, {'warp_error': temporal_warp_error(clips, flows, occlusions)}))
@@ -181,10 +203,11 @@ def benchmark_markdown(
     rows:list[dict], # from `few_shot_benchmark`
 ) -> str: # a markdown table, one line per row
     "The benchmark as a markdown table: mean ± spread over subjects."
-    cell = lambda row, key, digits: f"{row[key]:.{digits}f} ± {row[key + '_std']:.{digits}f}" if key in row else '–'
+    def cell(row, key, digits):
+        return f"{row[key]:.{digits}f} ± {row[key + '_std']:.{digits}f}" if key in row else '–'
     lines = ['| method | K | PSNR (dB) | SSIM | warp error |', '|---|---|---|---|---|']
-    lines += [f"| {r['method']} | {'–' if r['K'] is None else r['K']} | {cell(r, 'psnr', 2)} | {cell(r, 'ssim', 3)} | {cell(r, 'warp_error', 4)} |"
-              for r in rows]
+    lines += [f"| {r['method']} | {'–' if r['K'] is None else r['K']} | {cell(r, 'psnr', 2)} | {cell(r, 'ssim', 3)} "
+              f"| {cell(r, 'warp_error', 4)} |" for r in rows]
     return '\n'.join(lines)
 
 def plot_benchmark(
@@ -193,14 +216,16 @@ def plot_benchmark(
 ):
     "A matplotlib figure of one metric against K, a line per method, the spread over subjects as error bars."
     import matplotlib.pyplot as plt
-    if metric not in ('psnr', 'ssim', 'warp_error'): raise ValueError(f"metric: expected 'psnr', 'ssim' or 'warp_error', got {metric!r}")
+    labels = {'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'warp_error': 'warp error'}
+    if metric not in labels: raise ValueError(f"metric: expected one of {list(labels)}, got {metric!r}")
     fig, ax = plt.subplots(figsize=(4.5, 3), dpi=80)
     for method in dict.fromkeys(r['method'] for r in rows if r['K'] is not None):
         mine = [r for r in rows if r['method'] == method]
-        ax.errorbar([r['K'] for r in mine], [r[metric] for r in mine], [r[metric + '_std'] for r in mine], marker='o', capsize=3, label=method)
+        ax.errorbar([r['K'] for r in mine], [r[metric] for r in mine], [r[metric + '_std'] for r in mine],
+                    marker='o', capsize=3, label=method)
     for r in rows:
         if r['K'] is None and metric in r: ax.axhline(r[metric], color='grey', linestyle=':', label=r['method'])
-    ax.set(xlabel='K (examples)', ylabel={'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'warp_error': 'warp error'}[metric])
+    ax.set(xlabel='K (examples)', ylabel=labels[metric])
     ax.legend(fontsize=7); fig.tight_layout()
     return fig
 
@@ -208,7 +233,7 @@ def plot_benchmark(
 def main(argv:list[str]|None=None):
     "fsvid2vid-evaluate: the few-shot benchmark of a checkpoint on unseen test subjects, as a markdown table."
     parser = argparse.ArgumentParser(prog='fsvid2vid-evaluate', description=main.__doc__)
-    parser.add_argument('--checkpoint', required=True, help='a checkpoint folder, or a run folder (its latest checkpoint)')
+    parser.add_argument('--checkpoint', required=True, help='a checkpoint folder, or a run folder (its latest one)')
     parser.add_argument('--baseline', help='a vid2vid baseline checkpoint to compare (optional)')
     parser.add_argument('--n-subjects', type=int, default=20, help='test subjects (default: 20)')
     parser.add_argument('--ks', type=int, nargs='+', default=[1, 3, 5], help='numbers of examples (default: 1 3 5)')
@@ -217,11 +242,13 @@ def main(argv:list[str]|None=None):
     parser.add_argument('--seed', type=int, default=0, help='dataset seed (default: 0)')
     parser.add_argument('--device', default='cpu', help='torch device (default: cpu)')
     parser.add_argument('--out', help='also write the table to this markdown file')
+    parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show a progress bar')
     args = parser.parse_args(argv)
     try:
         others = {} if args.baseline is None else {'vid2vid': load_generator(args.baseline, args.device)}
-        rows = few_shot_benchmark(load_generator(args.checkpoint, args.device), n_subjects=args.n_subjects, ks=tuple(args.ks),
-                                  seed=args.seed, size=args.size, clip_len=args.clip_len, others=others, progress=True)
+        rows = few_shot_benchmark(load_generator(args.checkpoint, args.device), n_subjects=args.n_subjects,
+                                  ks=tuple(args.ks), seed=args.seed, size=args.size, clip_len=args.clip_len,
+                                  others=others, progress=args.progress)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     table = benchmark_markdown(rows)
