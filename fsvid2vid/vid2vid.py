@@ -10,6 +10,8 @@ from typing import Callable
 
 import torch
 
+from .checks import check_int, describe
+
 # %% auto #0
 __all__ = ['compose', 'rollout']
 
@@ -21,9 +23,10 @@ def compose(
 ) -> torch.Tensor: # (B, C, H, W)
     "The vid2vid composition (1 - m) * warped + m * h."
     if warped.shape != hallucinated.shape:
-        raise ValueError(f"hallucinated: expected the shape of warped, {tuple(warped.shape)}, got {tuple(hallucinated.shape)}")
+        raise ValueError(f"hallucinated: expected the shape of warped, {describe(warped)}, "
+                         f"got {describe(hallucinated)}")
     if mask.shape != (warped.shape[0], 1, *warped.shape[2:]):
-        raise ValueError(f"mask: expected shape {(warped.shape[0], 1, *warped.shape[2:])}, got {tuple(mask.shape)}")
+        raise ValueError(f"mask: expected shape {(warped.shape[0], 1, *warped.shape[2:])}, got {describe(mask)}")
     return (1 - mask) * warped + mask * hallucinated  # exact at m = 0 and m = 1
 
 # %% ../nbs/03_vid2vid.ipynb #500b075a
@@ -35,7 +38,7 @@ def rollout(
     detach:bool=False, # detach generated frames before feeding them back (no gradient through time)
 ) -> torch.Tensor: # (B, T, C, H, W)
     "Generate a clip frame by frame: each step sees the last `n_prev` frames and labels and the current label."
-    if n_prev < 1: raise ValueError(f"n_prev: expected an int >= 1, got {n_prev}")
+    check_int(n_prev, 'n_prev')
     B, T = labels.shape[:2]
     frames = [] if first_frames is None else list(first_frames.unbind(1))
     if len(frames) > T: raise ValueError(f"first_frames: expected at most T={T} frames, got {len(frames)}")
