@@ -1,4 +1,4 @@
-"""The critics: a multi-scale patch discriminator for single frames, and a temporal one that watches frames move along their flow
+"""The critics: a multi-scale patch discriminator for frames, and a temporal one for frames and the flow between them
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/discriminators.html.md"""
 
@@ -10,29 +10,45 @@ from typing import NamedTuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
-from fastcore.basics import patch
 
+from .checks import check_int, describe
 from .flow import warp
-from .spade import _channels  # n_filters doubled per level, capped
+from .layers import channels_at_scale
 
 # %% auto #0
 __all__ = ['PatchDiscriminator', 'ReceptiveField', 'receptive_field', 'compose_flows', 'temporal_frame_indices',
            'temporal_inputs', 'TemporalDiscriminator']
 
 # %% ../nbs/08_discriminators.ipynb #def8040f
-def _check_int(value, name:str, lowest:int=1):
-    "Raise a clear error unless `value` is an int >= `lowest`."
-    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-        raise ValueError(f"{name}: expected an int >= {lowest}, got {value!r}")
-
 def _patch_layer(in_channels:int, out_channels:int, stride:int, normalise:bool) -> nn.Sequential:
     "Spectral-norm convolution (4x4 halving for stride 2, 3x3 otherwise), optional instance norm, LeakyReLU(0.2)."
     kernel_size = 4 if stride == 2 else 3
     layers = [spectral_norm(nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding=1))]
     if normalise: layers.append(nn.InstanceNorm2d(out_channels))
     return nn.Sequential(*layers, nn.LeakyReLU(0.2))
+
+# %% ../nbs/08_discriminators.ipynb #f3064998
+def _patch_stack(in_channels:int, n_layers:int, n_filters:int, max_filters:int, norm:str) -> nn.ModuleList:
+    "One scale: n_layers patch layers (all but the last halve the size), then a 3x3 convolution to one logit map."
+    for name, value in dict(in_channels=in_channels, n_layers=n_layers, n_filters=n_filters,
+                            max_filters=max_filters).items(): check_int(value, name)
+    if norm not in ('instance', 'none'): raise ValueError(f"norm: expected 'instance' or 'none', got {norm!r}")
+    widths = [in_channels] + [channels_at_scale(layer, n_filters, max_filters) for layer in range(n_layers)]
+    layers = [_patch_layer(widths[i], widths[i + 1], stride=2 if i < n_layers - 1 else 1,
+                           normalise=norm == 'instance' and i > 0) for i in range(n_layers)]
+    return nn.ModuleList(layers + [spectral_norm(nn.Conv2d(widths[-1], 1, 3, padding=1))])
+
+def _layer_outputs(layers:nn.ModuleList, x:torch.Tensor) -> list[torch.Tensor]:
+    "Apply `layers` one after another to `x`, keeping every output."
+    outputs = []
+    for layer in layers: x = layer(x); outputs.append(x)
+    return outputs
+
+def _check_input(x, in_channels:int, min_size:int):
+    "Raise a clear error unless `x` is a (B, in_channels, H, W) tensor with H and W >= min_size."
+    if not (torch.is_tensor(x) and x.ndim == 4 and x.shape[1] == in_channels and min(x.shape[-2:]) >= min_size):
+        raise ValueError(f"x: expected a (B, {in_channels}, H, W) tensor with H and W >= {min_size}, got {describe(x)}")
 
 # %% ../nbs/08_discriminators.ipynb #eeeea01e
 class PatchDiscriminator(nn.Module):
@@ -45,34 +61,25 @@ class PatchDiscriminator(nn.Module):
         max_filters:int=512, # channel cap
         norm:str='instance', # 'instance', or 'none' to leave the normalisation out (for analysis)
     ):
-        super().__init__()
-        for value, name in ((in_channels, 'in_channels'), (n_layers, 'n_layers'), (n_scales, 'n_scales'),
-                            (n_filters, 'n_filters'), (max_filters, 'max_filters')): _check_int(value, name)
-        if norm not in ('instance', 'none'): raise ValueError(f"norm: expected 'instance' or 'none', got {norm!r}")
+        super().__init__(); check_int(n_scales, 'n_scales')
         self.in_channels, self.n_layers, self.n_scales = in_channels, n_layers, n_scales
+        self.min_size = 2 ** (n_layers + n_scales - 1)  # smallest H and W: the coarsest last features keep 2x2 pixels
         self.downsample = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
-        widths = [in_channels] + [_channels(layer, n_filters, max_filters) for layer in range(n_layers)]
-        one_scale = lambda: nn.ModuleList(
-            [_patch_layer(widths[i], widths[i + 1], 2 if i < n_layers - 1 else 1, normalise=norm == 'instance' and i > 0)
-             for i in range(n_layers)] + [spectral_norm(nn.Conv2d(widths[-1], 1, 3, padding=1))])
-        self.scales = nn.ModuleList([one_scale() for _ in range(n_scales)])
+        self.scales = nn.ModuleList(_patch_stack(in_channels, n_layers, n_filters, max_filters, norm)
+                                    for _ in range(n_scales))
 
-    @property
-    def min_size(self) -> int:
-        "The smallest height and width: the coarsest scale's last features must keep at least 2x2 pixels."
-        return 2 ** (self.n_layers + self.n_scales - 1)
+    def forward(self, x:torch.Tensor) -> list[list[torch.Tensor]]: # per scale, every layer's (B, C_l, H_l, W_l)
+        "Every layer's features at every scale of a (B, in_channels, H, W) input, the logits map last in each list."
+        _check_input(x, self.in_channels, self.min_size)
+        inputs = [x]
+        for _ in range(1, self.n_scales): inputs.append(self.downsample(inputs[-1]))  # (B, C, H/2**s, W/2**s)
+        return [_layer_outputs(layers, x_s) for layers, x_s in zip(self.scales, inputs)]
 
-    def forward(self, x:torch.Tensor) -> list[list[torch.Tensor]]:  # (B, C, H, W) -> per scale, per layer (B, C_l, H_l, W_l)
-        if not (torch.is_tensor(x) and x.ndim == 4 and x.shape[1] == self.in_channels and min(x.shape[-2:]) >= self.min_size):
-            raise ValueError(f"x: expected a (B, {self.in_channels}, H, W) tensor with H and W >= {self.min_size}, "
-                             f"got shape {tuple(getattr(x, 'shape', ())) or type(x).__name__}")
-        outputs = []
-        for scale, layers in enumerate(self.scales):
-            if scale: x = self.downsample(x)
-            features = []
-            for layer in layers: features.append(layer(features[-1] if features else x))
-            outputs.append(features)
-        return outputs
+    def scale_layers(self, scale:int) -> list[nn.Module]:
+        "The poolings and convolutions that scale `scale`'s logits go through, in order (for `receptive_field`)."
+        if isinstance(scale, bool) or not isinstance(scale, int) or not 0 <= scale < self.n_scales:
+            raise ValueError(f"scale: expected an int in [0, {self.n_scales}), got {scale!r}")
+        return [self.downsample] * scale + [m for m in self.scales[scale].modules() if isinstance(m, nn.Conv2d)]
 
 # %% ../nbs/08_discriminators.ipynb #96853d61
 class ReceptiveField(NamedTuple):
@@ -88,7 +95,7 @@ class ReceptiveField(NamedTuple):
 def receptive_field(
     layers:list[nn.Module], # convolutions and poolings in the order they are applied
 ) -> ReceptiveField:
-    "The receptive field of a stack of square convolutions and poolings, computed from their kernels, strides and padding."
+    "The receptive field of a stack of square convolutions and poolings, from their kernels, strides and padding."
     size, jump, offset = 1, 1, 0
     for layer in layers:
         if not isinstance(layer, (nn.Conv2d, nn.AvgPool2d, nn.MaxPool2d)):
@@ -97,21 +104,13 @@ def receptive_field(
         size, offset, jump = size + (k - 1) * jump, offset + p * jump, jump * s
     return ReceptiveField(size, jump, offset)
 
-# %% ../nbs/08_discriminators.ipynb #f87bb42e
-@patch
-def scale_layers(self:PatchDiscriminator, scale:int) -> list[nn.Module]:
-    "The poolings and convolutions that scale `scale`'s logits go through, in order."
-    if isinstance(scale, bool) or not (isinstance(scale, int) and 0 <= scale < self.n_scales):
-        raise ValueError(f"scale: expected an int in [0, {self.n_scales}), got {scale!r}")
-    return [self.downsample] * scale + [m for m in self.scales[scale].modules() if isinstance(m, nn.Conv2d)]
-
 # %% ../nbs/08_discriminators.ipynb #9356bdb5
 def compose_flows(
-    flows:torch.Tensor, # (B, n, 2, H, W): backward flows of n consecutive frames, oldest first; flows[:, i] maps frame i to i-1
+    flows:torch.Tensor, # (B, n, 2, H, W): backward flows of n consecutive frames, oldest first (flows[:, i]: i to i-1)
 ) -> torch.Tensor: # (B, 2, H, W): backward flow from the last frame to the frame before the first (n steps back)
     "Chain consecutive backward flows into the flow n frames back: f <- f + warp(earlier flow, f), from the newest."
     if not (torch.is_tensor(flows) and flows.ndim == 5 and flows.shape[2] == 2 and flows.shape[1] >= 1):
-        raise ValueError(f"flows: expected a (B, n, 2, H, W) tensor with n >= 1, got {getattr(flows, 'shape', type(flows).__name__)}")
+        raise ValueError(f"flows: expected a (B, n, 2, H, W) tensor with n >= 1, got {describe(flows)}")
     composed = flows[:, -1]  # (B, 2, H, W)
     for i in reversed(range(flows.shape[1] - 1)):
         composed = composed + warp(flows[:, i], composed)
@@ -128,13 +127,12 @@ def temporal_frame_indices(
     n_scales:int=2, # temporal scales; scale s spaces its frames n_frames**s apart
     max_windows:int|None=None, # keep only the last this many windows of each scale (None: all)
 ) -> list[torch.Tensor]: # per scale, (n_windows, n_frames) frame indices, each window oldest first
-    "The frames each temporal scale sees: every window of n_frames frames spaced n_frames**s apart that fits in the clip."
-    _check_int(n_frames, 'n_frames', 2); _check_int(n_scales, 'n_scales')
-    if max_windows is not None: _check_int(max_windows, 'max_windows')
-    _check_int(clip_len, 'clip_len')
+    "The frames each temporal scale sees: every window of n_frames frames n_frames**s apart that fits in the clip."
+    check_int(n_frames, 'n_frames', minimum=2); check_int(n_scales, 'n_scales'); check_int(clip_len, 'clip_len')
+    if max_windows is not None: check_int(max_windows, 'max_windows')
     if clip_len < _min_clip_len(n_frames, n_scales):
-        raise ValueError(f"clip_len: expected at least {_min_clip_len(n_frames, n_scales)} frames for n_scales={n_scales} "
-                         f"temporal scales of n_frames={n_frames} frames, got {clip_len}")
+        raise ValueError(f"clip_len: expected at least {_min_clip_len(n_frames, n_scales)} frames for "
+                         f"n_scales={n_scales} temporal scales of n_frames={n_frames} frames, got {clip_len}")
     windows = []
     for scale in range(n_scales):
         spacing = n_frames ** scale
@@ -144,16 +142,18 @@ def temporal_frame_indices(
     return windows
 
 # %% ../nbs/08_discriminators.ipynb #40b960e9
-def _check_clip(frames:torch.Tensor, flows:torch.Tensor, n_frames:int, n_scales:int):
-    "Raise a clear error unless frames is (B, T, 3, H, W), flows is (B, T, 2, H, W), and T is long enough."
-    if not (torch.is_tensor(frames) and frames.ndim == 5 and frames.shape[2] == 3):
-        raise ValueError(f"frames: expected a (B, T, 3, H, W) tensor, got {tuple(getattr(frames, 'shape', ())) or type(frames).__name__}")
+def _check_clip(frames, flows, n_frames:int, n_scales:int, min_size:int=1):
+    "Raise a clear error unless frames is (B, T, 3, H, W) with T long enough, and flows is (B, T, 2, H, W)."
+    if not (torch.is_tensor(frames) and frames.ndim == 5 and frames.shape[2] == 3
+            and min(frames.shape[-2:]) >= min_size):
+        raise ValueError(f"frames: expected a (B, T, 3, H, W) tensor with H and W >= {min_size}, "
+                         f"got {describe(frames)}")
     B, T, _, H, W = frames.shape
     if not (torch.is_tensor(flows) and flows.shape == (B, T, 2, H, W)):
-        raise ValueError(f"flows: expected shape {(B, T, 2, H, W)} to match frames, got {tuple(getattr(flows, 'shape', ())) or type(flows).__name__}")
+        raise ValueError(f"flows: expected shape {(B, T, 2, H, W)} to match frames, got {describe(flows)}")
     if T < _min_clip_len(n_frames, n_scales):
-        raise ValueError(f"frames: expected a clip of at least {_min_clip_len(n_frames, n_scales)} frames for n_scales={n_scales} "
-                         f"temporal scales of n_frames={n_frames} frames, got T={T}")
+        raise ValueError(f"frames: expected a clip of at least {_min_clip_len(n_frames, n_scales)} frames for "
+                         f"n_scales={n_scales} temporal scales of n_frames={n_frames} frames, got T={T}")
 
 # %% ../nbs/08_discriminators.ipynb #858769c5
 def temporal_inputs(
@@ -169,16 +169,18 @@ def temporal_inputs(
     inputs = []
     for scale, windows in enumerate(temporal_frame_indices(T, n_frames, n_scales, max_windows)):
         spacing, n_windows = n_frames ** scale, len(windows)
-        steps = windows[:, 1:, None] - spacing + 1 + torch.arange(spacing)  # (n_windows, n_frames-1, spacing) flow indices, oldest first
-        chains = flows[:, steps.flatten()].reshape(B * n_windows * (n_frames - 1), spacing, 2, H, W)  # one chain per flow to compose
+        steps = windows[:, 1:, None] - spacing + 1 + torch.arange(spacing)  # (n_windows, n-1, spacing) flow indices
+        chains = flows[:, steps.flatten()]  # (B, n_windows * (n_frames-1) * spacing, 2, H, W)
+        chains = chains.reshape(B * n_windows * (n_frames - 1), spacing, 2, H, W)  # one chain per flow to compose
         between = compose_flows(chains).reshape(B, n_windows, (n_frames - 1) * 2, H, W)  # (B, n_windows, 2(n-1), H, W)
-        window_frames = frames[:, windows.flatten()].reshape(B, n_windows, n_frames * C, H, W)  # (B, n_windows, 3n, H, W)
+        window_frames = frames[:, windows.flatten()]  # (B, n_windows * n_frames, 3, H, W)
+        window_frames = window_frames.reshape(B, n_windows, n_frames * C, H, W)  # (B, n_windows, 3n, H, W)
         inputs.append(torch.cat([window_frames, between], dim=2))
     return inputs
 
 # %% ../nbs/08_discriminators.ipynb #ae328af2
 class TemporalDiscriminator(nn.Module):
-    "D_V: one patch discriminator per temporal scale, on windows of frames n_frames**s apart with the flows between them."
+    "D_V: one patch discriminator per temporal scale, on windows of frames n_frames**s apart and the flows between."
     def __init__(self,
         n_frames:int=3, # frames per window
         n_scales:int=2, # temporal scales; scale s spaces its frames n_frames**s apart
@@ -190,25 +192,19 @@ class TemporalDiscriminator(nn.Module):
         norm:str='instance', # 'instance', or 'none' to leave the normalisation out
     ):
         super().__init__()
-        _check_int(n_frames, 'n_frames', 2); _check_int(n_scales, 'n_scales')
-        if max_windows is not None: _check_int(max_windows, 'max_windows')
+        check_int(n_frames, 'n_frames', minimum=2); check_int(n_scales, 'n_scales')
+        if max_windows is not None: check_int(max_windows, 'max_windows')
         self.n_frames, self.n_scales, self.max_windows = n_frames, n_scales, max_windows
+        self.min_clip_len = _min_clip_len(n_frames, n_scales)  # the fewest frames: the span of the coarsest scale
         self.in_channels = 3 * n_frames + 2 * (n_frames - 1)  # frames, then the flows between them
-        self.scales = nn.ModuleList([PatchDiscriminator(self.in_channels, n_layers, n_spatial_scales, n_filters, max_filters, norm)
-                                     for _ in range(n_scales)])
-
-    @property
-    def min_clip_len(self) -> int:
-        "The fewest frames a clip needs: the span of the coarsest temporal scale."
-        return _min_clip_len(self.n_frames, self.n_scales)
+        self.scales = nn.ModuleList(PatchDiscriminator(self.in_channels, n_layers, n_spatial_scales, n_filters,
+                                                       max_filters, norm) for _ in range(n_scales))
 
     def forward(self,
         frames:torch.Tensor, # (B, T, 3, H, W) a clip, real or generated
         flows:torch.Tensor, # (B, T, 2, H, W) the real clip's backward flows: flows[:, t] maps frame t to t-1
-    ) -> list[list[torch.Tensor]]: # per (temporal, spatial) scale, every layer's (B*n_windows, C_l, H_l, W_l), logits last
-        min_size = self.scales[0].min_size
-        if torch.is_tensor(frames) and frames.ndim == 5 and min(frames.shape[-2:]) < min_size:
-            raise ValueError(f"frames: expected height and width >= {min_size}, got shape {tuple(frames.shape)}")
-        inputs = temporal_inputs(frames, flows, self.n_frames, self.n_scales, self.max_windows)
-        return [features for discriminator, x in zip(self.scales, inputs)
-                for features in discriminator(x.flatten(0, 1))]  # (B*n_windows, C, H, W) per temporal scale
+    ) -> list[list[torch.Tensor]]: # per (temporal, spatial) scale, every layer's (B*n_windows, C_l, H_l, W_l)
+        "Every layer's features, logits last, per temporal scale and within it per spatial scale."
+        _check_clip(frames, flows, self.n_frames, self.n_scales, min_size=self.scales[0].min_size)
+        inputs = temporal_inputs(frames, flows, self.n_frames, self.n_scales, self.max_windows)  # (B, N, C, H, W) each
+        return [features for D, x in zip(self.scales, inputs) for features in D(x.flatten(0, 1))]
