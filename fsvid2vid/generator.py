@@ -14,14 +14,16 @@ import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
 from .flow import warp
-from .vid2vid import compose
-from .spade import SPADE, SPADEResBlock, _channels
+from .vid2vid import compose, rollout
+from .layers import channels_at_scale, conv_norm_act
+from .spade import SPADE, SPADEResBlock
 from .hyper import ExampleEncoder, WeightGenerator, DynamicSPADE
-from .attention import LabelEncoder, attention_aggregate, most_attended, _conv_norm_act
+from .attention import LabelEncoder, attention_aggregate, most_attended
 from .synth import LABEL_CHANNELS
 
 # %% auto #0
-__all__ = ['GeneratorConfig', 'FlowMaskNet', 'FewShotGenerator', 'Vid2VidGenerator', 'parameter_table']
+__all__ = ['GENERATORS', 'GeneratorConfig', 'FlowMaskNet', 'FewShotGenerator', 'Vid2VidGenerator', 'ClipGenerator',
+           'parameter_table']
 
 # %% ../nbs/07_generator.ipynb #1bd79122
 @dataclass
@@ -64,7 +66,7 @@ class _ResBlock(nn.Module):
     "x + conv(norm(act(conv(x)))): the bottleneck of W/M."
     def __init__(self, n_channels:int):
         super().__init__()
-        self.body = nn.Sequential(_conv_norm_act(n_channels, n_channels), spectral_norm(nn.Conv2d(n_channels, n_channels, 3, 1, 1)),
+        self.body = nn.Sequential(conv_norm_act(n_channels, n_channels), spectral_norm(nn.Conv2d(n_channels, n_channels, 3, 1, 1)),
                                   nn.InstanceNorm2d(n_channels))
     def forward(self, x): return x + self.body(x)
 
@@ -80,11 +82,11 @@ class FlowMaskNet(nn.Module):
         flow_scale:float=4.0, # the flow head's output is multiplied by this, in pixels
     ):
         super().__init__()
-        ch = lambda s: _channels(s, n_filters, max_filters)
+        ch = lambda s: channels_at_scale(s, n_filters, max_filters)
         in_channels = (n_prev + 1) * label_nc + n_prev * 3
-        self.encoder = nn.Sequential(_conv_norm_act(in_channels, ch(0)), *[_conv_norm_act(ch(s - 1), ch(s), 2) for s in range(1, n_downsample + 1)],
+        self.encoder = nn.Sequential(conv_norm_act(in_channels, ch(0)), *[conv_norm_act(ch(s - 1), ch(s), 2) for s in range(1, n_downsample + 1)],
                                      *[_ResBlock(ch(n_downsample)) for _ in range(n_blocks)])
-        self.decoder = nn.Sequential(*[m for s in reversed(range(n_downsample)) for m in (nn.Upsample(scale_factor=2), _conv_norm_act(ch(s + 1), ch(s)))])
+        self.decoder = nn.Sequential(*[m for s in reversed(range(n_downsample)) for m in (nn.Upsample(scale_factor=2), conv_norm_act(ch(s + 1), ch(s)))])
         self.flow_head, self.mask_head = nn.Conv2d(ch(0), 2, 3, 1, 1), nn.Conv2d(ch(0), 1, 3, 1, 1)
         with torch.no_grad(): self.flow_head.weight.mul_(0.1); self.flow_head.bias.zero_()  # start near zero flow
         self.label_nc, self.n_prev, self.n_downsample, self.flow_scale = label_nc, n_prev, n_downsample, flow_scale
@@ -99,7 +101,7 @@ class _ImageNetwork(nn.Module):
     "H: SPADE residual blocks from 1/2**n_downsample up to full resolution, then LeakyReLU, a 3x3 conv to RGB and tanh."
     def __init__(self, cfg:GeneratorConfig, adaptive:bool, n_extra:int):
         super().__init__()
-        n, ch = cfg.n_downsample, lambda s: _channels(s, cfg.n_filters, cfg.max_filters)
+        n, ch = cfg.n_downsample, lambda s: channels_at_scale(s, cfg.n_filters, cfg.max_filters)
         self.scales = list(reversed(range(n + 1)))  # n, n-1, ..., 0
         top = lambda s: s < cfg.n_adaptive_layers
         self.blocks = nn.ModuleList([SPADEResBlock(ch(min(s + 1, n)), ch(s), cfg.label_nc + (n_extra if top(s) else 0), True,
@@ -232,7 +234,7 @@ class Vid2VidGenerator(nn.Module):
     def __init__(self, cfg:GeneratorConfig):
         super().__init__()
         self.cfg = cfg
-        self.head = nn.Conv2d(cfg.label_nc, _channels(cfg.n_downsample, cfg.n_filters, cfg.max_filters), 3, padding=1)
+        self.head = nn.Conv2d(cfg.label_nc, channels_at_scale(cfg.n_downsample, cfg.n_filters, cfg.max_filters), 3, padding=1)
         self.image_network = _ImageNetwork(cfg, adaptive=False, n_extra=4 if cfg.composition == 'reference' else 0)
         self.flow_net = FlowMaskNet(cfg.label_nc, cfg.n_prev, cfg.n_flow_filters, cfg.n_flow_downsample, cfg.n_flow_blocks, cfg.max_filters)
 
@@ -250,6 +252,38 @@ class Vid2VidGenerator(nn.Module):
         extra = torch.cat([out['warped'], out['mask']], 1) if self.cfg.composition == 'reference' else None
         x = self.head(F.interpolate(label, scale_factor=0.5 ** self.cfg.n_downsample, mode='nearest'))  # (B, C_n, h, w)
         return _finish(self.cfg, self.image_network(x, label, extra), out)
+
+# %% ../nbs/07_generator.ipynb #2ef5d6fe
+GENERATORS = {'few_shot': FewShotGenerator, 'vid2vid': Vid2VidGenerator}  # model name -> generator class
+
+# %% ../nbs/07_generator.ipynb #42fbaa0f
+class ClipGenerator(nn.Module):
+    "Generate a whole clip frame by frame, so that one G step is one forward (what DDP expects)."
+    def __init__(self,
+        generator:FewShotGenerator|Vid2VidGenerator, # generates one frame
+        detach_previous:bool, # feed the generated frames back without their gradient
+    ):
+        super().__init__()
+        self.generator, self.detach_previous = generator, detach_previous
+
+    def forward(self,
+        labels:torch.Tensor, # (B, T, L, H, W) the clip's label maps
+        ref_images:torch.Tensor, # (B, K, 3, H, W) examples
+        ref_labels:torch.Tensor, # (B, K, L, H, W) their labels
+        first_frames:torch.Tensor|None=None, # (B, F, 3, H, W) given frames that start the clip (not generated)
+        on_frame=None, # called with t after each generated frame (a progress bar)
+    ) -> dict: # image, flow, mask, warped of the generated frames, stacked over time: (B, T-F, ...)
+        "Generate a clip frame by frame, feeding back the frames; E runs once per clip for K = 1."
+        examples = None  # for K = 1 E does not depend on the pose: run it once per clip
+        if isinstance(self.generator, FewShotGenerator) and ref_images.shape[1] == 1:
+            examples = self.generator.prepare_examples(ref_images, ref_labels, labels[:, 0])
+        outputs = []
+        def step(t, window, previous):
+            outputs.append(self.generator(window, previous, ref_images, ref_labels, examples=examples))
+            if on_frame is not None: on_frame(t)
+            return outputs[-1]['image']
+        rollout(step, labels, first_frames, n_prev=self.generator.cfg.n_prev, detach=self.detach_previous)
+        return {k: torch.stack([o[k] for o in outputs], 1) for k in ('image', 'flow', 'mask', 'warped')}
 
 # %% ../nbs/07_generator.ipynb #2b83ea27
 def parameter_table(model:nn.Module) -> dict[str, int]:
