@@ -42,7 +42,7 @@ def seed_everything(
 
 # %% ../nbs/00_core.ipynb #afe40f68
 def _check_frames(frames, name:str):
-    "Raise a clear error unless `frames` is a float (T, C, H, W) or (B, T, C, H, W) array in [-1, 1] with 1 or 3 channels."
+    "`frames` as a float32 CPU tensor, or a clear error unless it is (T, C, H, W) or (B, T, C, H, W) in [-1, 1]."
     if isinstance(frames, np.ndarray): frames = torch.from_numpy(frames)
     if not isinstance(frames, torch.Tensor):
         raise TypeError(f"{name}: expected a torch.Tensor or numpy array of shape (T, C, H, W) or (B, T, C, H, W), "
@@ -51,7 +51,8 @@ def _check_frames(frames, name:str):
         raise ValueError(f"{name}: expected shape (T, C, H, W) or (B, T, C, H, W), got {tuple(frames.shape)}")
     if frames.shape[-3] not in (1, 3):
         raise ValueError(f"{name}: expected 1 or 3 channels in dimension -3, got shape {tuple(frames.shape)}")
-    if not frames.is_floating_point(): raise TypeError(f"{name}: expected a float tensor in [-1, 1], got {frames.dtype}")
+    if not frames.is_floating_point():
+        raise TypeError(f"{name}: expected a float tensor in [-1, 1], got {frames.dtype}")
     frames = frames.detach().float().cpu()
     lo, hi = frames.min().item(), frames.max().item()
     if not (-1.001 <= lo and hi <= 1.001):  # NaN fails both comparisons
@@ -100,7 +101,8 @@ def show_frames(
     n_cols = batch_cols or min(n_cols or 8, len(panels))
     n_rows = math.ceil(len(panels) / n_cols)
     if titles is not None and len(titles) not in (len(panels), n_cols):
-        raise ValueError(f"titles: expected {len(panels)} titles (one per panel) or {n_cols} (one per column), got {len(titles)}")
+        raise ValueError(f"titles: expected {len(panels)} titles (one per panel) or {n_cols} (one per column), "
+                         f"got {len(titles)}")
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * size, n_rows * size), squeeze=False, dpi=dpi)
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
