@@ -1,4 +1,4 @@
-"""E_A: attention over K example images, so that every part of the current frame borrows from the example that shows it best
+"""E_A: attention over K examples, so that each part of the current frame borrows from the example that shows it best
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/attention.html.md"""
 
@@ -17,18 +17,22 @@ __all__ = ['attention_weights', 'attention_aggregate', 'LabelEncoder', 'most_att
 
 # %% ../nbs/06_attention.ipynb #437e934d
 def _check_attention_inputs(ref_keys:torch.Tensor, query:torch.Tensor, features:torch.Tensor|None=None):
-    "Raise a clear error unless the shapes fit (B, K, C, h, w) features, (B, K, Ca, h, w) keys and a (B, Ca, h, w) query."
-    if ref_keys.ndim != 5: raise ValueError(f"ref_keys: expected a (B, K, Ca, h, w) tensor, got shape {tuple(ref_keys.shape)}")
+    "Raise a clear error unless features (B, K, C, h, w), keys (B, K, Ca, h, w) and query (B, Ca, h, w) fit."
+    if ref_keys.ndim != 5:
+        raise ValueError(f"ref_keys: expected a (B, K, Ca, h, w) tensor, got shape {tuple(ref_keys.shape)}")
     B, K, Ca, h, w = ref_keys.shape
-    if query.shape != (B, Ca, h, w): raise ValueError(f"query: expected shape (B={B}, Ca={Ca}, h={h}, w={w}) to match ref_keys, got {tuple(query.shape)}")
+    if query.shape != (B, Ca, h, w):
+        raise ValueError(f"query: expected shape (B={B}, Ca={Ca}, h={h}, w={w}) to match ref_keys, "
+                         f"got {tuple(query.shape)}")
     if features is not None and (features.ndim != 5 or features.shape[:2] != (B, K) or features.shape[-2:] != (h, w)):
-        raise ValueError(f"features: expected shape (B={B}, K={K}, C, h={h}, w={w}) to match ref_keys, got {tuple(features.shape)}")
+        raise ValueError(f"features: expected shape (B={B}, K={K}, C, h={h}, w={w}) to match ref_keys, "
+                         f"got {tuple(features.shape)}")
 
 # %% ../nbs/06_attention.ipynb #172be6f6
 def attention_weights(
     ref_keys:torch.Tensor, # (B, K, Ca, h, w): keys a_{e_k} of the K examples
     query:torch.Tensor, # (B, Ca, h, w): query a_t of the current frame
-    scale:float=1.0, # multiplies a_t . a_{e_k} before the softmax; 1 is the paper's form
+    scale:float=1.0, # multiplies a_t . a_{e_k} before the softmax; 1 is the released code's form
 ) -> torch.Tensor: # (B, h*w, K, h, w): for each query position, its attention over every example position
     "The explicit attention matrix: a softmax over all K*h*w example positions for each query position."
     _check_attention_inputs(ref_keys, query)
@@ -42,18 +46,18 @@ def attention_aggregate(
     features:torch.Tensor, # (B, K, C, h, w): features q_k of the K examples (from E_F)
     ref_keys:torch.Tensor, # (B, K, Ca, h, w): keys a_{e_k} of the examples (from E_A)
     query:torch.Tensor, # (B, Ca, h, w): query a_t of the current frame (from E_A)
-    scale:float=1.0, # multiplies a_t . a_{e_k} before the softmax; 1 is the paper's form
+    scale:float=1.0, # multiplies a_t . a_{e_k} before the softmax; 1 is the released code's form
 ) -> tuple[torch.Tensor, torch.Tensor]: # (B, C, h, w) aggregated features, (B, h*w, K) attention mass per example
     "Combine K examples' features by attention over all their positions, without storing the attention matrix."
     _check_attention_inputs(ref_keys, query, features)
     B, K, C, h, w = features.shape
     Ca, width = ref_keys.shape[2], max(ref_keys.shape[2], C + K)  # one width for q, k and v (see above)
     keys = ref_keys.permute(0, 1, 3, 4, 2).reshape(B, 1, K * h * w, Ca)  # (B, 1 head, K*h*w, Ca)
-    indicators = torch.eye(K, dtype=features.dtype, device=features.device).repeat_interleave(h * w, dim=0)  # (K*h*w, K)
+    indicators = torch.eye(K).to(features).repeat_interleave(h * w, dim=0)  # (K*h*w, K): 1 at example k's positions
     values = torch.cat([features.permute(0, 1, 3, 4, 2).reshape(B, K * h * w, C),  # (B, K*h*w, C)
                         indicators.expand(B, -1, -1)], dim=-1).unsqueeze(1)  # (B, 1, K*h*w, C + K)
     q = query.flatten(2).transpose(1, 2).unsqueeze(1)  # (B, 1, h*w, Ca)
-    out = F.scaled_dot_product_attention(F.pad(q, (0, width - Ca)), F.pad(keys, (0, width - Ca)),  # zero channels add 0 to q.k
+    out = F.scaled_dot_product_attention(F.pad(q, (0, width - Ca)), F.pad(keys, (0, width - Ca)),  # zeros add 0 to q.k
                                          F.pad(values, (0, width - C - K)), scale=scale)  # (B, 1, h*w, width)
     aggregated, mass = out[:, 0, :, :C + K].split([C, K], dim=-1)  # (B, h*w, C), (B, h*w, K)
     return aggregated.transpose(1, 2).reshape(B, C, h, w), mass
@@ -69,13 +73,14 @@ class LabelEncoder(nn.Module):
     ):
         super().__init__()
         widths = [n_filters * 2 ** s for s in range(n_downsample + 1)]
-        stages = [conv_norm_act(label_nc, widths[0])] + [conv_norm_act(cin, cout, 2) for cin, cout in zip(widths, widths[1:])]
+        stages = [conv_norm_act(label_nc, widths[0])]  # full resolution, then one stride-2 stage per halving
+        stages += [conv_norm_act(cin, cout, stride=2) for cin, cout in zip(widths, widths[1:])]
         self.net = nn.Sequential(*stages, nn.Conv2d(widths[-1], n_channels, 1))
         self.label_nc, self.n_downsample = label_nc, n_downsample
 
     def forward(self, labels:torch.Tensor) -> torch.Tensor:  # (..., L, H, W) -> (..., Ca, H/2**n, W/2**n)
         factor = 2 ** self.n_downsample
-        if labels.ndim < 4 or labels.shape[-3] != self.label_nc or labels.shape[-2] % factor or labels.shape[-1] % factor:
+        if labels.ndim < 4 or labels.shape[-3] != self.label_nc or any(n % factor for n in labels.shape[-2:]):
             raise ValueError(f"labels: expected (..., L={self.label_nc}, H, W) with H and W divisible by {factor}, "
                              f"got shape {tuple(labels.shape)}")
         keys = self.net(labels.flatten(0, -4))  # (N, Ca, h, w)

@@ -33,7 +33,8 @@ def dynamic_conv2d(
     if weight.ndim != 5 or weight.shape[0] != B or weight.shape[2] != Cin:
         raise ValueError(f"weight: expected shape (B={B}, Cout, Cin={Cin}, k, k), got {tuple(weight.shape)}")
     Cout = weight.shape[1]
-    if bias is not None and bias.shape != (B, Cout): raise ValueError(f"bias: expected shape {(B, Cout)}, got {tuple(bias.shape)}")
+    if bias is not None and bias.shape != (B, Cout):
+        raise ValueError(f"bias: expected shape {(B, Cout)}, got {tuple(bias.shape)}")
     out = F.conv2d(x.reshape(1, B * Cin, H, W), weight.reshape(B * Cout, Cin, *weight.shape[-2:]),  # (1, B*Cin, H, W)
                    None if bias is None else bias.reshape(B * Cout), stride, padding, groups=B)
     return out.view(B, Cout, *out.shape[-2:])  # (1, B*Cout, H', W') -> (B, Cout, H', W')
@@ -41,10 +42,11 @@ def dynamic_conv2d(
 # %% ../nbs/05_weight_generation.ipynb #a00466e5
 def _encoder(in_channels:int, n_filters:int, n_downsample:int, max_filters:int) -> nn.ModuleList:
     "A stem at full resolution, then one stride-2 stage per scale; spectral-normalised conv -> LeakyReLU each."
-    ch = lambda s: channels_at_scale(s, n_filters, max_filters)
-    stage = lambda cin, cout, stride: nn.Sequential(spectral_norm(nn.Conv2d(cin, cout, 3, stride, 1)), nn.LeakyReLU(0.2))
-    return nn.ModuleList([stage(in_channels, ch(0), 1)] + [stage(ch(s - 1), ch(s), 2) for s in range(1, n_downsample + 1)])
+    widths = [in_channels] + [channels_at_scale(s, n_filters, max_filters) for s in range(n_downsample + 1)]
+    return nn.ModuleList([nn.Sequential(spectral_norm(nn.Conv2d(widths[s], widths[s + 1], 3, 1 if s == 0 else 2, 1)),
+                                        nn.LeakyReLU(0.2)) for s in range(n_downsample + 1)])
 
+# %% ../nbs/05_weight_generation.ipynb #3ef8b40c
 class ExampleEncoder(nn.Module):
     "E_F: encode example images and their label maps into image and label features at every scale."
     def __init__(self,
@@ -58,11 +60,16 @@ class ExampleEncoder(nn.Module):
         self.label_branch = _encoder(label_nc, n_filters, n_downsample, max_filters)
         self.channels = [channels_at_scale(s, n_filters, max_filters) for s in range(n_downsample + 1)]
 
-    def forward(self, images:torch.Tensor, labels:torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        "(N, 3, H, W) and (N, L, H, W) -> for each scale s: image and label features (N, C_s, H/2^s, W/2^s)."
+    def forward(self,
+        images:torch.Tensor, # (N, 3, H, W) images, or their features at scale first - 1
+        labels:torch.Tensor, # (N, L, H, W) label maps, or their features at scale first - 1
+        first:int=0, # the first scale to compute
+        last:int|None=None, # the last scale to compute (default: the deepest)
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]: # for s = first..last: image, label features (N, C_s, H/2^s, W/2^s)
+        "Run E_F's stages for the scales first..last."
         features = []
-        for image_stage, label_stage in zip(self.image_branch, self.label_branch):
-            images, labels = image_stage(images), label_stage(labels)
+        for s in range(first, len(self.channels) if last is None else last + 1):
+            images, labels = self.image_branch[s](images), self.label_branch[s](labels)
             features.append((images, labels))
         return features
 
@@ -97,12 +104,11 @@ class WeightGenerator(nn.Module):
         for target, regions, mlp in zip(self.targets, self.regions, self.mlps):
             image_features, label_features = features[target.scale]  # (B, C_s, h, w) each
             share = regions(label_features).flatten(2).softmax(dim=1)  # (B, C, hw)
-            rows = share @ image_features.flatten(2).transpose(1, 2) / share.sum(-1, keepdim=True)  # (B, C, C_s) weighted means
-            out = mlp(rows)  # (B, C, 2 * (C_h * k * k + 1))
-            B, C, k = out.shape[0], target.n_channels, target.kernel_size
-            gamma, beta = out.chunk(2, dim=-1)  # (B, C, C_h*k*k + 1) each
-            weights.append({'gamma_weight': gamma[..., :-1].reshape(B, C, target.n_hidden, k, k), 'gamma_bias': gamma[..., -1],
-                            'beta_weight': beta[..., :-1].reshape(B, C, target.n_hidden, k, k), 'beta_bias': beta[..., -1]})
+            rows = share @ image_features.flatten(2).transpose(1, 2) / share.sum(-1, keepdim=True)  # (B, C, C_s) means
+            gamma, beta = mlp(rows).chunk(2, dim=-1)  # (B, C, C_h*k*k + 1) each
+            shape = (*rows.shape[:2], target.n_hidden, target.kernel_size, target.kernel_size)  # (B, C, C_h, k, k)
+            weights.append({'gamma_weight': gamma[..., :-1].reshape(shape), 'gamma_bias': gamma[..., -1],
+                            'beta_weight': beta[..., :-1].reshape(shape), 'beta_bias': beta[..., -1]})
         return weights
 
 # %% ../nbs/05_weight_generation.ipynb #2f03eab6
@@ -117,14 +123,15 @@ class DynamicSPADE(nn.Module):
     ):
         super().__init__()
         self.norm = parameter_free_norm(norm, n_channels)
-        self.shared = label_embedding(label_nc, n_hidden, 3)
+        self.shared = label_embedding(label_nc, n_hidden, 3)  # learned (the released code generates it too)
         self.n_channels, self.n_hidden, self.kernel_size = n_channels, n_hidden, kernel_size
 
     def target(self, scale:int) -> ModulationTarget:
         "What E_P must generate for this layer, reading E_F at `scale`."
         return ModulationTarget(scale, self.n_channels, self.n_hidden, self.kernel_size)
 
-    def forward(self, x:torch.Tensor, label:torch.Tensor, weights:dict) -> torch.Tensor:  # (B, C, H, W), (B, L, ., .) -> (B, C, H, W)
+    def forward(self, x:torch.Tensor, label:torch.Tensor, weights:dict) -> torch.Tensor:
+        "(B, C, H, W) features, (B, L, H', W') label map, E_P's weights for this layer -> (B, C, H, W)."
         hidden = embed_label(self.shared, label, x.shape[-2:])  # (B, C_h, H, W)
         pad = self.kernel_size // 2
         gamma = dynamic_conv2d(hidden, weights['gamma_weight'], weights['gamma_bias'], padding=pad)
