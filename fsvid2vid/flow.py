@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from skimage.registration import optical_flow_tvl1
 
+from .checks import describe
+
 # %% auto #0
 __all__ = ['warp', 'flow_to_rgb', 'warp_error', 'estimate_flow']
 
@@ -23,10 +25,11 @@ def _exact_size(n:int) -> int:
 
 def _check_flow(x, flow):
     "Raise a clear error unless `x` is (B, C, H, W) and `flow` is (B, 2, H, W) on the same device."
-    if not (torch.is_tensor(x) and x.ndim == 4): raise ValueError(f"x: expected a (B, C, H, W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+    if not (torch.is_tensor(x) and x.ndim == 4):
+        raise ValueError(f"x: expected a (B, C, H, W) tensor, got {describe(x)}")
     B, C, H, W = x.shape
     if not (torch.is_tensor(flow) and flow.shape == (B, 2, H, W)):
-        raise ValueError(f"flow: expected shape {(B, 2, H, W)} to match x, got {tuple(getattr(flow, 'shape', ()))}")
+        raise ValueError(f"flow: expected shape {(B, 2, H, W)} to match x, got {describe(flow)}")
 
 # %% ../nbs/01_flow.ipynb #e5d5a341
 def warp(
@@ -48,7 +51,8 @@ def warp(
 # %% ../nbs/01_flow.ipynb #f2826a9e
 def _colour_wheel() -> torch.Tensor:
     "The 55 colours (55, 3) of the flow colour wheel, in [0, 1]: red-yellow-green-cyan-blue-magenta-red."
-    segments = [(15, 1, (1, 0, 0)), (6, 0, (1, 1, 0)), (4, 2, (0, 1, 0)), (11, 1, (0, 1, 1)), (13, 0, (0, 0, 1)), (6, 2, (1, 0, 1))]
+    segments = [(15, 1, (1, 0, 0)), (6, 0, (1, 1, 0)), (4, 2, (0, 1, 0)),  # (steps, channel that ramps, start colour)
+                (11, 1, (0, 1, 1)), (13, 0, (0, 0, 1)), (6, 2, (1, 0, 1))]
     colours = []
     for n_steps, channel, start in segments:  # within a segment one channel ramps up or down, linearly
         ramp = torch.arange(n_steps) / n_steps  # (n,)
@@ -64,7 +68,7 @@ def flow_to_rgb(
 ) -> torch.Tensor: # (..., 3, H, W) in [-1, 1]
     "Colour-code a flow field: hue is the direction, saturation the length; white is no motion."
     if not (torch.is_tensor(flow) and flow.ndim >= 3 and flow.shape[-3] == 2):
-        raise ValueError(f"flow: expected a (..., 2, H, W) tensor, got {getattr(flow, 'shape', type(flow).__name__)}")
+        raise ValueError(f"flow: expected a (..., 2, H, W) tensor, got {describe(flow)}")
     dx, dy = flow[..., 0, :, :].float(), flow[..., 1, :, :].float()
     length = torch.sqrt(dx**2 + dy**2)  # (..., H, W)
     scale = length.amax(dim=(-2, -1), keepdim=True) if max_flow is None else torch.tensor(float(max_flow))
@@ -85,14 +89,15 @@ def warp_error(
 ) -> torch.Tensor: # a scalar
     "Mean absolute error of each frame against the previous frame warped by the flow, over visible pixels."
     if not (torch.is_tensor(frames) and frames.ndim in (4, 5) and frames.shape[-4] >= 2):
-        raise ValueError(f"frames: expected (T, C, H, W) or (B, T, C, H, W) with T >= 2, got {getattr(frames, 'shape', type(frames).__name__)}")
+        raise ValueError(f"frames: expected (T, C, H, W) or (B, T, C, H, W) with T >= 2, got {describe(frames)}")
     lead, (T, C, H, W) = frames.shape[:-4], frames.shape[-4:]
     if not (torch.is_tensor(flows) and flows.shape == (*lead, T, 2, H, W)):
-        raise ValueError(f"flows: expected shape {(*lead, T, 2, H, W)}, got {tuple(getattr(flows, 'shape', ()))}")
+        raise ValueError(f"flows: expected shape {(*lead, T, 2, H, W)}, got {describe(flows)}")
     if occlusions is None: occlusions = frames.new_zeros(*lead, T, 1, H, W)
     if not (torch.is_tensor(occlusions) and occlusions.shape == (*lead, T, 1, H, W)):
-        raise ValueError(f"occlusions: expected shape {(*lead, T, 1, H, W)}, got {tuple(getattr(occlusions, 'shape', ()))}")
-    previous, current = frames[..., :-1, :, :, :].reshape(-1, C, H, W), frames[..., 1:, :, :, :].reshape(-1, C, H, W)  # (N, C, H, W)
+        raise ValueError(f"occlusions: expected shape {(*lead, T, 1, H, W)}, got {describe(occlusions)}")
+    previous = frames[..., :-1, :, :, :].reshape(-1, C, H, W)  # (N, C, H, W): N = B * (T - 1) pairs
+    current = frames[..., 1:, :, :, :].reshape(-1, C, H, W)
     flow, visible = flows[..., 1:, :, :, :].reshape(-1, 2, H, W), 1 - occlusions[..., 1:, :, :, :].reshape(-1, 1, H, W)
     difference = (warp(previous, flow) - current).abs() * visible  # (N, C, H, W)
     return difference.sum() / (visible.sum() * C).clamp_min(1)
@@ -101,7 +106,8 @@ def warp_error(
 def _grey(frames:torch.Tensor, name:str) -> np.ndarray:
     "(..., C, H, W) in [-1, 1] with C of 1 or 3 -> (..., H, W) float32 grey values in [0, 1]."
     if not (torch.is_tensor(frames) and frames.ndim in (3, 4) and frames.shape[-3] in (1, 3)):
-        raise ValueError(f"{name}: expected a (C, H, W) or (B, C, H, W) tensor with 1 or 3 channels, got {getattr(frames, 'shape', type(frames).__name__)}")
+        raise ValueError(f"{name}: expected a (C, H, W) or (B, C, H, W) tensor with 1 or 3 channels, "
+                         f"got {describe(frames)}")
     weights = torch.tensor([0.299, 0.587, 0.114] if frames.shape[-3] == 3 else [1.0])  # ITU-R BT.601 luma
     grey = (frames.detach().float().cpu().movedim(-3, -1) @ weights + 1) / 2  # (..., H, W)
     return grey.numpy()
@@ -113,8 +119,10 @@ def estimate_flow(
 ) -> torch.Tensor: # (2, H, W) or (B, 2, H, W): backward flow in pixels, dx first
     "Estimate the backward flow from `current` to `previous` with TV-L1, so `warp(previous, flow)` ~ `current`."
     a, b = _grey(previous, 'previous'), _grey(current, 'current')
-    if a.shape != b.shape: raise ValueError(f"current: expected the shape of previous, {tuple(previous.shape)}, got {tuple(current.shape)}")
+    if a.shape != b.shape:
+        raise ValueError(f"current: expected the shape of previous, {describe(previous)}, got {describe(current)}")
     pairs = zip(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:]))
-    flows = [optical_flow_tvl1(reference_image=cur, moving_image=prev, **tvl1_options)[::-1] for prev, cur in pairs]  # (dy, dx) -> (dx, dy)
+    flows = [optical_flow_tvl1(reference_image=cur, moving_image=prev, **tvl1_options)[::-1]  # (dy, dx) -> (dx, dy)
+             for prev, cur in pairs]
     flow = torch.from_numpy(np.stack(flows).astype(np.float32)).to(previous.device)  # (N, 2, H, W)
     return flow if previous.ndim == 4 else flow[0]
