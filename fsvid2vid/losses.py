@@ -1,4 +1,4 @@
-"""The training objective: hinge and LSGAN losses, discriminator feature matching, a VGG19 perceptual loss, and the flow, warp and mask terms
+"""The training objective: hinge and LSGAN, feature matching, a VGG19 perceptual loss, and the flow, warp and mask terms
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/losses.html.md"""
 
@@ -12,23 +12,23 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastcore.basics import patch
 
+from .checks import check_int, describe
 from .flow import warp
 
 # %% auto #0
-__all__ = ['hinge_d_loss', 'hinge_g_loss', 'lsgan_d_loss', 'lsgan_g_loss', 'gan_d_loss', 'gan_g_loss', 'feature_matching_loss',
-           'PerceptualLoss', 'flow_loss', 'warp_loss', 'mask_loss']
+__all__ = ['GAN_LOSSES', 'hinge_d_loss', 'hinge_g_loss', 'lsgan_d_loss', 'lsgan_g_loss', 'gan_d_loss', 'gan_g_loss',
+           'feature_matching_loss', 'load_vgg19', 'vgg19_activations', 'perceptual_distance', 'PerceptualLoss',
+           'flow_loss', 'warp_loss', 'mask_loss']
 
-# %% ../nbs/09_losses.ipynb #45b0549e
+# %% ../nbs/09_losses.ipynb #0b42cdb1
 def _check_logits(logits, name:str, like:torch.Tensor|None=None):
     "Raise a clear error unless `logits` is a floating-point tensor, shaped like `like` if given."
     if not (isinstance(logits, torch.Tensor) and logits.is_floating_point() and logits.numel() > 0):
-        raise ValueError(f"{name}: expected a non-empty float tensor of logits, got {getattr(logits, 'shape', type(logits).__name__)}")
+        raise ValueError(f"{name}: expected a non-empty float tensor of logits, got {describe(logits)}")
     if like is not None and logits.shape != like.shape:
         raise ValueError(f"{name}: expected the shape of real_logits, {tuple(like.shape)}, got {tuple(logits.shape)}")
 
-# %% ../nbs/09_losses.ipynb #0b42cdb1
 def hinge_d_loss(
     real_logits:torch.Tensor, # discriminator logits on real frames, any shape
     fake_logits:torch.Tensor, # logits on generated frames, the same shape
@@ -61,19 +61,19 @@ def lsgan_g_loss(
     return (fake_logits - 1).square().mean()
 
 # %% ../nbs/09_losses.ipynb #b9000887
-_GAN_LOSSES = {'hinge': (hinge_d_loss, hinge_g_loss), 'lsgan': (lsgan_d_loss, lsgan_g_loss)}
-
-def _check_outputs(outputs, name:str, min_entries:int=1):
-    "Raise a clear error unless `outputs` is a non-empty list over scales of non-empty lists of tensors."
-    if not (isinstance(outputs, (list, tuple)) and outputs and all(
-            isinstance(scale, (list, tuple)) and len(scale) >= min_entries and all(isinstance(t, torch.Tensor) for t in scale)
-            for scale in outputs)):
-        raise ValueError(f"{name}: expected a discriminator's output, a list over scales of lists of at least {min_entries} "
-                         f"tensor(s) (features, then logits last), got {type(outputs).__name__} {outputs!r:.80}")
+GAN_LOSSES = {'hinge': (hinge_d_loss, hinge_g_loss), 'lsgan': (lsgan_d_loss, lsgan_g_loss)}  # mode: (D loss, G loss)
 
 def _check_mode(mode):
     "Raise a clear error unless `mode` names one of the GAN losses."
-    if mode not in _GAN_LOSSES: raise ValueError(f"mode: expected one of {list(_GAN_LOSSES)}, got {mode!r}")
+    if mode not in GAN_LOSSES: raise ValueError(f"mode: expected one of {list(GAN_LOSSES)}, got {mode!r}")
+
+def _check_outputs(outputs, name:str, min_entries:int=1):
+    "Raise a clear error unless `outputs` is a non-empty list over scales of lists of >= `min_entries` tensors."
+    is_scale = lambda s: isinstance(s, (list, tuple)) and len(s) >= min_entries and all(torch.is_tensor(t) for t in s)
+    if not (isinstance(outputs, (list, tuple)) and outputs and all(map(is_scale, outputs))):
+        got = [describe(s) for s in outputs] if isinstance(outputs, (list, tuple)) else describe(outputs)
+        raise ValueError(f"{name}: expected a discriminator's output, a list over scales of lists of at least "
+                         f"{min_entries} tensor(s) (features, then logits last), got {got}")
 
 # %% ../nbs/09_losses.ipynb #a6c949d1
 def gan_d_loss(
@@ -84,8 +84,9 @@ def gan_d_loss(
     "The discriminator's GAN loss on the logits (last entry) of every scale, averaged over the scales."
     _check_mode(mode); _check_outputs(real_outputs, 'real_outputs'); _check_outputs(fake_outputs, 'fake_outputs')
     if len(fake_outputs) != len(real_outputs):
-        raise ValueError(f"fake_outputs: expected {len(real_outputs)} scales like real_outputs, got {len(fake_outputs)}")
-    d_loss = _GAN_LOSSES[mode][0]
+        raise ValueError(f"fake_outputs: expected {len(real_outputs)} scales like real_outputs, "
+                         f"got {len(fake_outputs)}")
+    d_loss = GAN_LOSSES[mode][0]
     return sum(d_loss(real[-1], fake[-1]) for real, fake in zip(real_outputs, fake_outputs)) / len(real_outputs)
 
 def gan_g_loss(
@@ -94,26 +95,28 @@ def gan_g_loss(
 ) -> torch.Tensor: # a scalar
     "The generator's GAN loss on the logits (last entry) of every scale, averaged over the scales."
     _check_mode(mode); _check_outputs(fake_outputs, 'fake_outputs')
-    return sum(_GAN_LOSSES[mode][1](fake[-1]) for fake in fake_outputs) / len(fake_outputs)
+    return sum(GAN_LOSSES[mode][1](fake[-1]) for fake in fake_outputs) / len(fake_outputs)
 
 # %% ../nbs/09_losses.ipynb #958f88a2
 def feature_matching_loss(
     real_features:list[list[torch.Tensor]], # the discriminator on real frames: per scale, features then logits
     fake_features:list[list[torch.Tensor]], # the discriminator on generated frames, the same structure and shapes
 ) -> torch.Tensor: # a scalar
-    "L1 between the discriminator's features (logits excluded) on real and generated frames, averaged over layers and scales."
-    _check_outputs(real_features, 'real_features', min_entries=2); _check_outputs(fake_features, 'fake_features', min_entries=2)
-    real_shapes = [[tuple(t.shape) for t in scale] for scale in real_features]
-    fake_shapes = [[tuple(t.shape) for t in scale] for scale in fake_features]
-    if fake_shapes != real_shapes: raise ValueError(f"fake_features: expected the shapes of real_features, {real_shapes}, got {fake_shapes}")
-    per_scale = [sum(F.l1_loss(fake, real.detach()) for real, fake in zip(real_scale[:-1], fake_scale[:-1])) / (len(real_scale) - 1)
+    "L1 between D's features (logits excluded) on real and generated frames: summed over layers, averaged over scales."
+    _check_outputs(real_features, 'real_features', min_entries=2)
+    _check_outputs(fake_features, 'fake_features', min_entries=2)
+    shapes = lambda outputs: [[tuple(t.shape) for t in scale] for scale in outputs]
+    if shapes(fake_features) != shapes(real_features):
+        raise ValueError(f"fake_features: expected the shapes of real_features, {shapes(real_features)}, "
+                         f"got {shapes(fake_features)}")
+    per_scale = [sum(F.l1_loss(fake, real.detach()) for real, fake in zip(real_scale[:-1], fake_scale[:-1]))
                  for real_scale, fake_scale in zip(real_features, fake_features)]
     return sum(per_scale) / len(per_scale)
 
 # %% ../nbs/09_losses.ipynb #9f615404
-_VGG19_PLAN = (64, 64, 'pool', 128, 128, 'pool', 256, 256, 256, 256, 'pool', 512, 512, 512, 512, 'pool', 512)  # to conv5_1
+# VGG19 up to conv5_1: the channels of each 3x3 convolution, and the 2x2 max poolings
+_VGG19_PLAN = (64, 64, 'pool', 128, 128, 'pool', 256, 256, 256, 256, 'pool', 512, 512, 512, 512, 'pool', 512)
 _VGG19_RELUS = (1, 6, 11, 20, 29)  # relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 in torchvision's numbering
-_IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 def _vgg19_features() -> nn.Sequential:
     "The convolutional part of VGG19 up to relu5_1, numbered like torchvision's `vgg19().features`."
@@ -124,9 +127,11 @@ def _vgg19_features() -> nn.Sequential:
     return nn.Sequential(*layers)
 
 # %% ../nbs/09_losses.ipynb #52a109f8
-def _load_vgg19_state(path, expected:dict[str, torch.Size]) -> dict[str, torch.Tensor]:
-    "Read the VGG19 convolutions named in `expected` from a .safetensors or .pth file, checking every name and shape."
-    path = Path(path)
+def load_vgg19(
+    path:str|Path, # a .safetensors, .pth or .pt file holding torchvision's vgg19 state dict (features.0.weight, ...)
+) -> nn.Sequential: # VGG19's convolutional part up to relu5_1, with the file's weights
+    "VGG19 up to relu5_1 with trained weights read from a file, every name and shape checked."
+    path, vgg = Path(path), _vgg19_features()
     if path.suffix not in ('.safetensors', '.pth', '.pt'):
         raise ValueError(f"weights_path: expected a .safetensors, .pth or .pt file, got {str(path)!r}")
     if not path.is_file(): raise FileNotFoundError(f"weights_path: no such file: {str(path)!r}")
@@ -138,108 +143,108 @@ def _load_vgg19_state(path, expected:dict[str, torch.Size]) -> dict[str, torch.T
     except Exception as error: raise ValueError(f"weights_path: could not read {str(path)!r}: {error}") from error
     if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
         raise ValueError(f"weights_path: expected a state dict of tensors in {str(path)!r}, got {type(state).__name__}")
+    expected = {f'features.{name}': p.shape for name, p in vgg.named_parameters()}
     missing = [name for name in expected if name not in state]
-    if missing: raise ValueError(f"weights_path: {str(path)!r} lacks {len(missing)} VGG19 tensor(s) named like torchvision's "
-                                 f"vgg19 (features.0.weight, ...): {missing[:4]}{' ...' if len(missing) > 4 else ''}")
-    wrong = [f"{name}: expected {tuple(shape)}, got {tuple(state[name].shape)}" for name, shape in expected.items() if state[name].shape != shape]
+    if missing:
+        raise ValueError(f"weights_path: {str(path)!r} lacks {len(missing)} VGG19 tensor(s) named like torchvision's "
+                         f"vgg19 (features.0.weight, ...): {missing[:4]}{' ...' if len(missing) > 4 else ''}")
+    wrong = [f"{name}: expected {tuple(shape)}, got {tuple(state[name].shape)}"
+             for name, shape in expected.items() if state[name].shape != shape]
     if wrong: raise ValueError(f"weights_path: {str(path)!r} has mis-shaped VGG19 tensors: {'; '.join(wrong[:4])}")
-    return {name: state[name] for name in expected}
+    vgg.load_state_dict({name.removeprefix('features.'): state[name] for name in expected})
+    return vgg
 
-# %% ../nbs/09_losses.ipynb #7cf98aaf
-class PerceptualLoss(nn.Module):
-    "VGG19 perceptual loss: weighted L1 between relu1_1..relu5_1 features; 0 (with one warning) when no weights are given."
-    def __init__(self,
-        weights_path:str|Path|None=None, # trained VGG19 weights (.safetensors, .pth or .pt, torchvision names); None switches the loss off
-        layer_weights:tuple[float, ...]=(1/32, 1/16, 1/8, 1/4, 1), # weights of relu1_1, relu2_1, relu3_1, relu4_1, relu5_1
-        n_scales:int=1, # levels of the image pyramid, averaged (1: few-shot vid2vid; 3: imaginaire)
-    ):
-        super().__init__()
-        if len(layer_weights) != len(_VGG19_RELUS): raise ValueError(f"layer_weights: expected 5 weights, got {layer_weights!r}")
-        if not (isinstance(n_scales, int) and n_scales >= 1): raise ValueError(f"n_scales: expected an int >= 1, got {n_scales!r}")
-        self.features = _vgg19_features()
-        self.layer_weights, self.n_scales = tuple(float(w) for w in layer_weights), n_scales
-        self.register_buffer('mean', torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer('std', torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
-        self.weights_path, self._warned = None if weights_path is None else Path(weights_path), False
-        if self.enabled:
-            expected = {f'features.{name}': p.shape for name, p in self.features.named_parameters()}
-            state = _load_vgg19_state(self.weights_path, expected)
-            self.features.load_state_dict({name.removeprefix('features.'): t for name, t in state.items()})
-        self.requires_grad_(False)
-        self.eval()
+# %% ../nbs/09_losses.ipynb #d2c5a55e
+_IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
-    @property
-    def enabled(self) -> bool:
-        "Whether weights were loaded; without them the loss is 0."
-        return self.weights_path is not None
-
-    def train(self, mode:bool=True):
-        "Stay in eval mode whatever is asked: the VGG is a fixed feature extractor."
-        return super().train(False)
+def vgg19_activations(
+    vgg:nn.Sequential, # VGG19's convolutional part up to relu5_1, numbered like torchvision's (see `load_vgg19`)
+    images:torch.Tensor, # (B, 3, H, W) in [-1, 1]
+) -> list[torch.Tensor]: # relu1_1 (B, 64, H, W), relu2_1, relu3_1, relu4_1, relu5_1 (B, 512, H/16, W/16)
+    "The five VGG19 activations that the perceptual loss compares, from images in [-1, 1]."
+    mean, std = (torch.tensor(v, device=images.device).view(1, 3, 1, 1) for v in (_IMAGENET_MEAN, _IMAGENET_STD))
+    x = ((images + 1) / 2 - mean) / std  # (B, 3, H, W), ImageNet normalisation
+    activations = []
+    for index, layer in enumerate(vgg):
+        x = layer(x)
+        if index in _VGG19_RELUS: activations.append(x)
+    return activations
 
 # %% ../nbs/09_losses.ipynb #97216eea
 def _check_image_pair(fake, real, min_size:int):
-    "Raise a clear error unless `fake` is a (B, 3, H, W) float tensor of at least `min_size` pixels a side, and `real` has its shape."
+    "Raise a clear error unless `fake` is a float (B, 3, H, W) tensor, H and W >= `min_size`, and `real` has its shape."
     if not (isinstance(fake, torch.Tensor) and fake.is_floating_point() and fake.ndim == 4 and fake.shape[1] == 3):
-        raise ValueError(f"fake: expected a float (B, 3, H, W) image tensor, got {getattr(fake, 'shape', type(fake).__name__)}")
+        raise ValueError(f"fake: expected a float (B, 3, H, W) image tensor, got {describe(fake)}")
     if min(fake.shape[-2:]) < min_size:
-        raise ValueError(f"fake: expected H and W of at least {min_size} (16 per pyramid level), got shape {tuple(fake.shape)}")
+        raise ValueError(f"fake: expected H and W of at least {min_size} (16 per pyramid level), got {describe(fake)}")
     if not (isinstance(real, torch.Tensor) and real.shape == fake.shape):
-        raise ValueError(f"real: expected the shape of fake, {tuple(fake.shape)}, got {getattr(real, 'shape', type(real).__name__)}")
+        raise ValueError(f"real: expected the shape of fake, {tuple(fake.shape)}, got {describe(real)}")
 
-# %% ../nbs/09_losses.ipynb #fcff000e
-@patch
-def extract_features(self:PerceptualLoss,
-    images:torch.Tensor, # (B, 3, H, W) in [-1, 1]
-) -> list[torch.Tensor]: # relu1_1 (B, 64, H, W), relu2_1, relu3_1, relu4_1, relu5_1 (B, 512, H/16, W/16)
-    "The five VGG19 activations that the loss compares, from images in [-1, 1]."
-    x = ((images + 1) / 2 - self.mean) / self.std  # (B, 3, H, W), ImageNet normalisation
-    features = []
-    for index, layer in enumerate(self.features):
-        x = layer(x)
-        if index in _VGG19_RELUS: features.append(x)
-    return features
-
-# %% ../nbs/09_losses.ipynb #e53899da
-_DISABLED_MESSAGE = ("PerceptualLoss: no VGG19 weights were given, so the perceptual loss is 0 and training goes on without it. "
-                     "To enable it, pass weights_path= a file holding torchvision's vgg19 state dict (.safetensors, .pth or .pt); "
-                     "nothing is ever downloaded.")
-
-@patch
-def forward(self:PerceptualLoss,
+def perceptual_distance(
+    vgg:nn.Sequential, # VGG19 up to relu5_1 (see `load_vgg19`)
     fake:torch.Tensor, # (B, 3, H, W) generated images in [-1, 1]
     real:torch.Tensor, # (B, 3, H, W) real images in [-1, 1]; no gradient flows into them
+    layer_weights:tuple[float, ...]=(1/32, 1/16, 1/8, 1/4, 1), # weights of relu1_1, relu2_1, relu3_1, relu4_1, relu5_1
+    n_scales:int=1, # levels of the image pyramid, averaged
 ) -> torch.Tensor: # a scalar
-    "Weighted L1 between the VGG19 features of `fake` and `real`, averaged over the pyramid levels; 0 when switched off."
-    _check_image_pair(fake, real, min_size=16 * 2 ** (self.n_scales - 1))
-    if not self.enabled:
+    "Weighted L1 between the VGG19 activations of `fake` and `real`, averaged over the levels of an image pyramid."
+    _check_image_pair(fake, real, min_size=16 * 2 ** (n_scales - 1))
+    total = 0.0
+    for level in range(n_scales):
+        if level: fake, real = F.avg_pool2d(fake, 2), F.avg_pool2d(real, 2)  # (B, 3, H/2**level, W/2**level)
+        with torch.no_grad(): real_activations = vgg19_activations(vgg, real)
+        fake_activations = vgg19_activations(vgg, fake)
+        total = total + sum(w * F.l1_loss(f, r) for w, f, r in zip(layer_weights, fake_activations, real_activations))
+    return total / n_scales
+
+# %% ../nbs/09_losses.ipynb #7cf98aaf
+_DISABLED_MESSAGE = ("PerceptualLoss: no VGG19 weights were given, so the perceptual loss is 0. To enable it, pass "
+                     "weights_path= a file holding torchvision's vgg19 state dict (.safetensors, .pth or .pt); "
+                     "nothing is ever downloaded.")
+
+class PerceptualLoss(nn.Module):
+    "VGG19 perceptual loss: weighted L1 between relu1_1..relu5_1 activations; 0 (with one warning) without weights."
+    def __init__(self,
+        weights_path:str|Path|None=None, # a trained VGG19 weights file (see `load_vgg19`); None switches the loss off
+        layer_weights:tuple[float, ...]=(1/32, 1/16, 1/8, 1/4, 1), # weights of relu1_1, ..., relu5_1
+        n_scales:int=1, # levels of the image pyramid, averaged (1: few-shot vid2vid; 3: imaginaire)
+    ):
+        super().__init__()
+        if len(layer_weights) != 5: raise ValueError(f"layer_weights: expected 5 weights, got {layer_weights!r}")
+        check_int(n_scales, 'n_scales')
+        self.layer_weights, self.n_scales = tuple(float(w) for w in layer_weights), n_scales
+        self.enabled, self._warned = weights_path is not None, False  # without weights the loss is 0
+        self.features = load_vgg19(weights_path) if self.enabled else _vgg19_features()
+        self.requires_grad_(False).eval()
+
+    def train(self, mode:bool=True): return super().train(False)  # always eval: the VGG is a fixed feature extractor
+    def extract_features(self, images:torch.Tensor) -> list[torch.Tensor]:
+        "`vgg19_activations` of (B, 3, H, W) images in [-1, 1]: relu1_1, ..., relu5_1."
+        return vgg19_activations(self.features, images)
+    def forward(self, fake:torch.Tensor, real:torch.Tensor) -> torch.Tensor:
+        "`perceptual_distance` of (B, 3, H, W) images in [-1, 1], no gradient into `real`; 0 when switched off."
+        if self.enabled: return perceptual_distance(self.features, fake, real, self.layer_weights, self.n_scales)
+        _check_image_pair(fake, real, min_size=16 * 2 ** (self.n_scales - 1))
         if not self._warned: warnings.warn(_DISABLED_MESSAGE); self._warned = True
         return torch.zeros((), dtype=fake.dtype, device=fake.device, requires_grad=fake.requires_grad)
-    total = 0.0
-    for level in range(self.n_scales):
-        if level: fake, real = F.avg_pool2d(fake, 2), F.avg_pool2d(real, 2)  # (B, 3, H/2**level, W/2**level)
-        with torch.no_grad(): real_features = self.extract_features(real)
-        fake_features = self.extract_features(fake)
-        total = total + sum(w * F.l1_loss(f, r) for w, f, r in zip(self.layer_weights, fake_features, real_features))
-    return total / self.n_scales
 
 # %% ../nbs/09_losses.ipynb #227272cf
 def _check_map(x, name:str, channels:int|None=None, shape:tuple|None=None, unit_range:bool=False, match:str=''):
-    "Raise a clear error unless `x` is a float (B, C, H, W) tensor with the given channels or shape, in [0, 1] if asked."
+    "Raise a clear error unless `x` is a float (B, C, H, W) tensor with these channels or shape (in [0, 1] if asked)."
     if not (isinstance(x, torch.Tensor) and x.is_floating_point() and x.ndim == 4):
-        raise ValueError(f"{name}: expected a float (B, C, H, W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+        raise ValueError(f"{name}: expected a float (B, C, H, W) tensor, got {describe(x)}")
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{name}: expected {channels} channel(s), (B, {channels}, H, W), got shape {tuple(x.shape)}")
-    if shape is not None and x.shape != shape: raise ValueError(f"{name}: expected shape {tuple(shape)}{match}, got {tuple(x.shape)}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name}: expected shape {tuple(shape)}{match}, got {tuple(x.shape)}")
     if unit_range and not bool(((x >= 0) & (x <= 1)).all()):  # NaN fails too
-        raise ValueError(f"{name}: expected values in [0, 1], got min {x.min().item():.3g} and max {x.max().item():.3g}")
+        raise ValueError(f"{name}: expected values in [0, 1], got min {x.min().item():.3g}, max {x.max().item():.3g}")
 
 def _masked_l1(a:torch.Tensor, b:torch.Tensor, valid:torch.Tensor) -> torch.Tensor:
     "Sum of valid * |a - b| divided by (channels * sum of valid), at least 1; in float32."
     total = (valid * (a - b).abs()).sum(dtype=torch.float32)
     return total / (valid.sum(dtype=torch.float32) * a.shape[1]).clamp_min(1)
 
-# %% ../nbs/09_losses.ipynb #b4178050
 def flow_loss(
     pred:torch.Tensor, # (B, 2, H, W) predicted backward flow in pixels, dx then dy
     target:torch.Tensor, # (B, 2, H, W) the true backward flow
