@@ -191,8 +191,7 @@ class TemporalDiscriminator(nn.Module):
         max_windows:int|None=None, # keep only the last this many windows of each scale (None: every window in the clip)
         norm:str='instance', # 'instance', or 'none' to leave the normalisation out
     ):
-        super().__init__()
-        check_int(n_frames, 'n_frames', minimum=2); check_int(n_scales, 'n_scales')
+        super().__init__(); check_int(n_frames, 'n_frames', minimum=2); check_int(n_scales, 'n_scales')
         if max_windows is not None: check_int(max_windows, 'max_windows')
         self.n_frames, self.n_scales, self.max_windows = n_frames, n_scales, max_windows
         self.min_clip_len = _min_clip_len(n_frames, n_scales)  # the fewest frames: the span of the coarsest scale
@@ -206,5 +205,6 @@ class TemporalDiscriminator(nn.Module):
     ) -> list[list[torch.Tensor]]: # per (temporal, spatial) scale, every layer's (B*n_windows, C_l, H_l, W_l)
         "Every layer's features, logits last, per temporal scale and within it per spatial scale."
         _check_clip(frames, flows, self.n_frames, self.n_scales, min_size=self.scales[0].min_size)
-        inputs = temporal_inputs(frames, flows, self.n_frames, self.n_scales, self.max_windows)  # (B, N, C, H, W) each
-        return [features for D, x in zip(self.scales, inputs) for features in D(x.flatten(0, 1))]
+        inputs = temporal_inputs(frames, flows, self.n_frames, self.n_scales, self.max_windows)
+        inputs = [x.flatten(0, 1) for x in inputs]  # per temporal scale (B*n_windows, C, H, W): the windows as a batch
+        return [features for D, x in zip(self.scales, inputs) for features in D(x)]
