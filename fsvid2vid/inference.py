@@ -1,4 +1,4 @@
-"""From a checkpoint to a video of a subject the model has never seen: loading, frame-by-frame synthesis, test-time fine-tuning and `fsvid2vid-synthesize`
+"""From a checkpoint to a video of a subject never seen: loading, synthesis, fine-tuning and `fsvid2vid-synthesize`
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/inference.html.md"""
 
@@ -12,71 +12,86 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
-from fastprogress.fastprogress import progress_bar
 from PIL import Image, PngImagePlugin
 from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
 
+from .checks import describe, check_int, check_range, check_episode
+from .checkpoint import load_checkpoint, checkpoint_folder, load_weights
 from .core import atomic_path, save_video, uint8_to_frames
-from .generator import GeneratorConfig, FewShotGenerator, Vid2VidGenerator
-from .train import load_checkpoint, _GENERATORS, _ClipGenerator, _checkpoint_folder, _load_module
+from .generator import GeneratorConfig, FewShotGenerator, Vid2VidGenerator, ClipGenerator, GENERATORS
 
 # %% auto #0
 __all__ = ['load_generator', 'synthesize', 'finetune', 'save_labels', 'load_labels', 'main']
 
 # %% ../nbs/11_inference.ipynb #eb84ec88
+def _torch_device(device:str|torch.device) -> torch.device:
+    "A device this machine can allocate on, or a ValueError that names it."
+    try:
+        device = torch.device(device)
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError) as error:
+        raise ValueError(f"device: cannot use {str(device)!r} here ({str(error).splitlines()[0]})") from None
+    return device
+
 def load_generator(
     path, # a checkpoint folder written by training, or a run folder (its latest checkpoint)
     device:str|torch.device='cpu', # where to put the generator
 ) -> FewShotGenerator|Vid2VidGenerator: # in eval mode
     "Rebuild the generator of a training checkpoint from its config and weights (safetensors and JSON only)."
-    folder = _checkpoint_folder(path)
+    device = _torch_device(device)
+    folder = checkpoint_folder(path)
     tensors, state = load_checkpoint(folder, ['generator'])
     try:
         config = state['config']
-        generator = _GENERATORS[config.get('model', 'few_shot')](GeneratorConfig(**config['generator']))
+        generator = GENERATORS[config.get('model', 'few_shot')](GeneratorConfig(**config['generator']))
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"checkpoint: {str(folder / 'state.json')!r} has no usable generator config: {error}") from None
-    _load_module(generator, tensors['generator'], 'generator', folder)
+        message = f"{str(folder / 'state.json')!r} has no usable generator config: {error}"
+        raise ValueError(f"checkpoint: {message}") from None
+    load_weights(generator, tensors['generator'], 'generator', folder)
     return generator.to(device).eval()
 
 # %% ../nbs/11_inference.ipynb #cdeb8806
-def _describe(x) -> str:
-    "The shape of a tensor, or the type of anything else, for error messages."
-    return str(tuple(x.shape)) if torch.is_tensor(x) else type(x).__name__
-
-def _check_range(x:torch.Tensor, name:str, low:float=-1.0, high:float=1.0):
-    "Raise a clear error unless every value of `x` is in [low, high] (up to 1e-3)."
-    lo, hi = x.min().item(), x.max().item()
-    if not (low - 1e-3 <= lo and hi <= high + 1e-3):  # NaN fails both comparisons
-        raise ValueError(f"{name}: expected values in [{low:g}, {high:g}], got min {lo:.3g} and max {hi:.3g}")
-
-def _form(lead:tuple, **dims) -> str:
-    "A shape for error messages, e.g. '(B=2, K=4, L, H=64, W=64)': a dimension given as None keeps its letter."
-    return '(' + ', '.join([f'B={b}' for b in lead] + [name if v is None else f'{name}={v}' for name, v in dims.items()]) + ')'
-
-def _check_episode(ref_images, ref_labels, driving_labels):
-    "Raise a clear error unless the examples, their labels and the driving labels form one episode or a batch of them."
-    if not (torch.is_tensor(ref_images) and ref_images.is_floating_point() and ref_images.ndim in (4, 5)
-            and ref_images.shape[-3] == 3 and ref_images.numel() > 0):
-        raise ValueError(f"ref_images: expected a non-empty float (K, 3, H, W) or (B, K, 3, H, W) tensor, got {_describe(ref_images)}")
-    _check_range(ref_images, 'ref_images')
-    lead, (K, _, H, W) = tuple(ref_images.shape[:-4]), ref_images.shape[-4:]
-    if not (torch.is_tensor(ref_labels) and ref_labels.is_floating_point() and ref_labels.ndim == ref_images.ndim
-            and ref_labels.shape[:-3] == ref_images.shape[:-3] and ref_labels.shape[-2:] == (H, W) and ref_labels.shape[-3] > 0):
-        raise ValueError(f"ref_labels: expected a float tensor {_form(lead, K=K, L=None, H=H, W=W)} to match ref_images, got {_describe(ref_labels)}")
-    L = ref_labels.shape[-3]
-    if not (torch.is_tensor(driving_labels) and driving_labels.is_floating_point() and driving_labels.ndim == ref_images.ndim
-            and tuple(driving_labels.shape[:-4]) == lead and driving_labels.shape[-3:] == (L, H, W) and driving_labels.shape[-4] >= 1):
-        raise ValueError(f"driving_labels: expected a float tensor {_form(lead, T=None, L=L, H=H, W=W)} with T >= 1 "
-                         f"to match ref_labels, got {_describe(driving_labels)}")
-
 def _check_for_generator(generator:nn.Module, ref_labels:torch.Tensor):
     "Raise a clear error unless the labels have the generator's channels and a size its networks can take."
     cfg = generator.cfg
     if ref_labels.shape[-3] != cfg.label_nc:
-        raise ValueError(f"ref_labels: expected L={cfg.label_nc} label channels (this generator's label_nc), got {ref_labels.shape[-3]}")
+        raise ValueError(f"ref_labels: expected L={cfg.label_nc} label channels (this generator's label_nc), "
+                         f"got {ref_labels.shape[-3]}")
     if ref_labels.shape[-2] % cfg.size_multiple or ref_labels.shape[-1] % cfg.size_multiple:
-        raise ValueError(f"ref_images: expected H and W divisible by {cfg.size_multiple} for this generator, got {tuple(ref_labels.shape[-2:])}")
+        raise ValueError(f"ref_images: expected H and W divisible by {cfg.size_multiple} for this generator, "
+                         f"got {tuple(ref_labels.shape[-2:])}")
+
+def _check_first_frame(first_frame:torch.Tensor|None, driving_labels:torch.Tensor):
+    "Raise a clear error unless `first_frame` is None or a (..., 3, H, W) frame per clip of the driving labels."
+    if first_frame is None: return
+    expected = driving_labels.shape[:-4] + (3,) + driving_labels.shape[-2:]
+    if not (torch.is_tensor(first_frame) and first_frame.shape == expected):
+        raise ValueError(f"first_frame: expected None or a tensor of shape {tuple(expected)}, "
+                         f"got {describe(first_frame)}")
+    check_range(first_frame, 'first_frame')
+
+# %% ../nbs/11_inference.ipynb #88b47396
+def _generate(
+    generator:FewShotGenerator|Vid2VidGenerator, # on the device of the inputs
+    labels:torch.Tensor, # (B, T, L, H, W) driving labels
+    refs:torch.Tensor, # (B, K, 3, H, W) examples
+    ref_maps:torch.Tensor, # (B, K, L, H, W) their labels
+    firsts:torch.Tensor|None, # (B, 1, 3, H, W) given first frames, or None
+    progress:bool, # show a progress bar over the frames
+) -> torch.Tensor: # (B, T, 3, H, W)
+    "The clips of a batch of episodes, in eval mode without gradients; the generator keeps its mode."
+    n_generated = labels.shape[1] - (0 if firsts is None else 1)
+    if n_generated == 0: return firsts  # a one-frame video that was given
+    was_training = generator.training
+    generator.eval()
+    try:
+        with torch.no_grad(), tqdm(total=n_generated, desc='frames', unit='frame', disable=not progress) as bar:
+            clip_generator = ClipGenerator(generator, detach_previous=True)
+            out = clip_generator(labels, refs, ref_maps, firsts, on_frame=lambda t: bar.update())
+    finally:
+        generator.train(was_training)
+    return out['image'] if firsts is None else torch.cat([firsts, out['image']], 1)  # (B, T, 3, H, W)
 
 # %% ../nbs/11_inference.ipynb #a9a90d8f
 def synthesize(
@@ -88,33 +103,15 @@ def synthesize(
     progress:bool=False, # show a progress bar over the frames
 ) -> torch.Tensor: # (T, 3, H, W) or (B, T, 3, H, W) in [-1, 1], on the device of driving_labels
     "Generate a video of the examples' subject following the driving labels, one frame at a time."
-    _check_episode(ref_images, ref_labels, driving_labels)
+    check_episode(ref_images, ref_labels, driving_labels)
     _check_for_generator(generator, ref_labels)
+    _check_first_frame(first_frame, driving_labels)
     batched = ref_images.ndim == 5
-    if first_frame is not None:
-        expected = driving_labels.shape[:-4] + (3,) + driving_labels.shape[-2:]
-        if not (torch.is_tensor(first_frame) and first_frame.shape == expected):
-            raise ValueError(f"first_frame: expected None or a tensor of shape {tuple(expected)}, got {_describe(first_frame)}")
-        _check_range(first_frame, 'first_frame')
     device = next(generator.parameters()).device
     prepare = lambda x: (x if batched else x[None]).to(device, torch.float32)  # (B, ...)
-    refs, ref_maps, labels = prepare(ref_images), prepare(ref_labels), prepare(driving_labels)
     firsts = None if first_frame is None else prepare(first_frame)[:, None]  # (B, 1, 3, H, W)
-    n_generated = labels.shape[1] - (0 if firsts is None else 1)
-    frames = iter(progress_bar(range(n_generated))) if progress and n_generated else None
-    if n_generated == 0: video = firsts  # a one-frame video that was given
-    else:
-        was_training = generator.training
-        generator.eval()
-        try:
-            with torch.no_grad():
-                out = _ClipGenerator(generator, detach_previous=True)(labels, refs, ref_maps, firsts,
-                                                                      on_frame=None if frames is None else lambda t: next(frames, None))
-        finally:
-            generator.train(was_training)
-        if frames is not None: next(frames, None)  # let the bar finish
-        video = out['image'] if firsts is None else torch.cat([firsts, out['image']], 1)  # (B, T, 3, H, W)
-    video = video.to(driving_labels.device)
+    video = _generate(generator, prepare(driving_labels), prepare(ref_images), prepare(ref_labels), firsts, progress)
+    video = video.to(driving_labels.device)  # (B, T, 3, H, W)
     return video if batched else video[0]
 
 # %% ../nbs/11_inference.ipynb #58288424
@@ -122,9 +119,23 @@ def _top_parameters(generator:FewShotGenerator|Vid2VidGenerator) -> list[nn.Para
     "The parameters test-time fine-tuning changes: E_P (few-shot only), H's adaptive top blocks and its output conv."
     network = generator.image_network
     top = [block for s, block in zip(network.scales, network.blocks) if s < generator.cfg.n_adaptive_layers]
-    modules = top + [network.to_image] + ([generator.weight_generator] if isinstance(generator, FewShotGenerator) else [])
+    modules = top + [network.to_image]
+    if isinstance(generator, FewShotGenerator): modules.append(generator.weight_generator)
     return [p for m in modules for p in m.parameters()]
 
+# %% ../nbs/11_inference.ipynb #8e441d52
+def _redraw_inputs(
+    images:torch.Tensor, # (K, 3, H, W) the examples
+    labels:torch.Tensor, # (K, L, H, W) their label maps
+    n_prev:int, # the generator's number of previous frames
+) -> tuple: # labels (K, n_prev+1, L, H, W), no previous frames, refs (K, K, 3, H, W), ref labels (K, K, L, H, W)
+    "The generator's inputs for redrawing each example from its own label map, all K examples as the examples."
+    K = len(images)
+    window = labels[:, None].expand(-1, n_prev + 1, -1, -1, -1)  # (K, n_prev+1, L, H, W): a still clip per example
+    refs, ref_maps = images[None].expand(K, -1, -1, -1, -1), labels[None].expand(K, -1, -1, -1, -1)  # (K, K, ...)
+    return window, None, refs, ref_maps
+
+# %% ../nbs/11_inference.ipynb #f13c5a1a
 def finetune(
     generator:FewShotGenerator|Vid2VidGenerator, # a trained generator (not changed)
     ref_images:torch.Tensor, # (K, 3, H, W) the examples in [-1, 1]
@@ -134,22 +145,21 @@ def finetune(
     progress:bool=False, # show a progress bar
 ) -> FewShotGenerator|Vid2VidGenerator: # a fine-tuned copy, in eval mode
     "Fit a copy of the generator to one subject's examples: each example redrawn from its own label map (L1)."
-    _check_episode(ref_images, ref_labels, ref_labels)
+    check_episode(ref_images, ref_labels, ref_labels)
     _check_for_generator(generator, ref_labels)
-    if ref_images.ndim != 4: raise ValueError(f"ref_images: expected the examples of one subject, (K, 3, H, W), got {_describe(ref_images)}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
+    if ref_images.ndim != 4:
+        raise ValueError(f"ref_images: expected the examples of one subject, (K, 3, H, W), got {describe(ref_images)}")
+    check_int(steps, 'steps')
     tuned = copy.deepcopy(generator).eval()  # eval: spectral norm's power iteration leaves the frozen layers alone
     device = next(tuned.parameters()).device
-    images, labels = ref_images.to(device), ref_labels.to(device)
-    K, n = len(images), tuned.cfg.n_prev + 1
-    refs, ref_maps = images[None].expand(K, -1, -1, -1, -1), labels[None].expand(K, -1, -1, -1, -1)  # every example sees all K
-    window = labels[:, None].expand(-1, n, -1, -1, -1)  # (K, n_prev+1, L, H, W): each example's label, as a first frame
+    images = ref_images.to(device)
+    inputs = _redraw_inputs(images, ref_labels.to(device), tuned.cfg.n_prev)
     trainable = _top_parameters(tuned)
     for p in tuned.parameters(): p.requires_grad_(False)
     for p in trainable: p.requires_grad_(True)
     optimizer = torch.optim.Adam(trainable, lr, betas=(0.5, 0.999))
-    for _ in (progress_bar(range(steps)) if progress else range(steps)):
-        loss = (tuned(window, None, refs, ref_maps)['image'] - images).abs().mean()
+    for _ in tqdm(range(steps), desc='fine-tuning', unit='step', disable=not progress):
+        loss = (tuned(*inputs)['image'] - images).abs().mean()
         optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step()
     for p in tuned.parameters(): p.requires_grad_(True)
     return tuned
@@ -158,44 +168,55 @@ def finetune(
 _LABEL_SUFFIXES = ('.png', '.npy', '.safetensors')
 _CHANNELS_KEY = 'fsvid2vid:label_channels'
 
+def _tile_channels(labels:torch.Tensor) -> torch.Tensor:
+    "(L, H, W) -> (H, n*W, 3): the channels three at a time, tiles side by side (the last one padded with zeros)."
+    L, H, W = labels.shape
+    padded = torch.cat([labels, labels.new_zeros((-L) % 3, H, W)])  # (3n, H, W)
+    return padded.unflatten(0, (-1, 3)).permute(2, 0, 3, 1).reshape(H, -1, 3)  # (H, n*W, 3)
+
+def _untile_channels(tiles:torch.Tensor, L:int) -> torch.Tensor:
+    "(H, n*W, 3) -> (L, H, W): the inverse of `_tile_channels`."
+    H, nW = tiles.shape[:2]
+    n = -(-L // 3)  # tiles
+    return tiles.reshape(H, n, nW // n, 3).permute(1, 3, 0, 2).reshape(3 * n, H, nW // n)[:L]  # (L, H, W)
+
+# %% ../nbs/11_inference.ipynb #8c912cdb
 def save_labels(
     labels:torch.Tensor, # (L, H, W) in [0, 1] for a .png; (L, H, W) or (T, L, H, W) for .npy and .safetensors
     path, # a .png, .npy or .safetensors file
 ) -> Path:
     "Write label maps to a file, atomically."
     path = Path(path)
-    if path.suffix.lower() not in _LABEL_SUFFIXES: raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)}, got {str(path)!r}")
-    png = path.suffix.lower() == '.png'
-    if not (torch.is_tensor(labels) and labels.is_floating_point() and (labels.ndim == 3 or (labels.ndim == 4 and not png))):
-        raise ValueError(f"labels: expected a float (L, H, W) tensor{'' if png else ' or (T, L, H, W)'}, got {_describe(labels)}")
+    suffix = path.suffix.lower()
+    if suffix not in _LABEL_SUFFIXES:
+        raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)}, got {str(path)!r}")
+    png = suffix == '.png'
+    if not (torch.is_tensor(labels) and labels.is_floating_point() and labels.ndim in ((3,) if png else (3, 4))):
+        expected = 'a float (L, H, W) tensor' + ('' if png else ' or (T, L, H, W)')
+        raise ValueError(f"labels: expected {expected}, got {describe(labels)}")
     labels = labels.detach().float().cpu()
+    if png: check_range(labels, 'labels', 0.0, 1.0)
     with atomic_path(path) as tmp:
-        if path.suffix.lower() == '.npy':
+        if suffix == '.npy':
             with open(tmp, 'wb') as f: np.save(f, labels.numpy())
-        elif path.suffix.lower() == '.safetensors': save_file({'labels': labels.contiguous()}, str(tmp))
+        elif suffix == '.safetensors': save_file({'labels': labels.contiguous()}, str(tmp))
         else:
-            _check_range(labels, 'labels', 0.0, 1.0)
-            L, H, W = labels.shape
-            padded = torch.cat([labels, labels.new_zeros((-L) % 3, H, W)])  # (3n, H, W)
-            tiles = padded.unflatten(0, (-1, 3)).permute(2, 0, 3, 1).reshape(H, -1, 3)  # (H, n*W, 3)
-            info = PngImagePlugin.PngInfo(); info.add_text(_CHANNELS_KEY, str(L))
-            Image.fromarray((tiles * 255).round().to(torch.uint8).numpy()).save(tmp, format='PNG', pnginfo=info)
+            info = PngImagePlugin.PngInfo(); info.add_text(_CHANNELS_KEY, str(len(labels)))
+            pixels = (_tile_channels(labels) * 255).round().to(torch.uint8).numpy()  # (H, n*W, 3)
+            Image.fromarray(pixels).save(tmp, format='PNG', pnginfo=info)
     return path
 
+# %% ../nbs/11_inference.ipynb #fbf5ce55
 def _load_label_file(path:Path) -> torch.Tensor:
     "One label file -> (L, H, W) or (T, L, H, W) float32."
-    suffix = path.suffix.lower()
     try:
-        if suffix == '.npy': return torch.from_numpy(np.load(path, allow_pickle=False)).float()
-        if suffix == '.safetensors': return load_file(str(path))['labels'].float()
-        with Image.open(path) as image:
-            L, tiles = int(image.text[_CHANNELS_KEY]), np.array(image.convert('RGB'))
+        if path.suffix.lower() == '.npy': return torch.from_numpy(np.load(path, allow_pickle=False)).float()
+        if path.suffix.lower() == '.safetensors': return load_file(str(path))['labels'].float()
+        with Image.open(path) as image: L, tiles = int(image.text[_CHANNELS_KEY]), np.array(image.convert('RGB'))
     except Exception as error:
-        raise ValueError(f"path: cannot read label maps from {str(path)!r} (expected a file written by save_labels): {error!r}") from None
-    H, nW = tiles.shape[:2]
-    n = -(-L // 3)
-    tiles = torch.from_numpy(tiles).float() / 255  # (H, n*W, 3)
-    return tiles.reshape(H, n, nW // n, 3).permute(1, 3, 0, 2).reshape(3 * n, H, nW // n)[:L]  # (L, H, W)
+        raise ValueError(f"path: cannot read label maps from {str(path)!r} "
+                         f"(expected a file written by save_labels): {error!r}") from None
+    return _untile_channels(torch.from_numpy(tiles).float() / 255, L)  # (L, H, W)
 
 def load_labels(
     path, # a .png, .npy or .safetensors file, or a folder of them (one frame each, in name order)
@@ -204,13 +225,16 @@ def load_labels(
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in _LABEL_SUFFIXES)
-        if not files: raise ValueError(f"path: the folder {str(path)!r} has no label files ({', '.join(_LABEL_SUFFIXES)})")
+        if not files:
+            raise ValueError(f"path: the folder {str(path)!r} has no label files ({', '.join(_LABEL_SUFFIXES)})")
         frames = [_load_label_file(p) for p in files]
         if any(f.shape != frames[0].shape or f.ndim != 3 for f in frames):
             raise ValueError(f"path: expected one (L, H, W) label map per file in {str(path)!r}, all of one shape")
-        return torch.stack(frames)
+        return torch.stack(frames)  # (T, L, H, W)
     if not path.is_file(): raise FileNotFoundError(f"path: no such file or folder: {str(path)!r}")
-    if path.suffix.lower() not in _LABEL_SUFFIXES: raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)} or a folder, got {str(path)!r}")
+    if path.suffix.lower() not in _LABEL_SUFFIXES:
+        raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)} or a folder, "
+                         f"got {str(path)!r}")
     return _load_label_file(path)
 
 # %% ../nbs/11_inference.ipynb #3fc92956
@@ -223,38 +247,66 @@ def _read_image(path) -> torch.Tensor:
     except Exception as error: raise ValueError(f"--refs: cannot read {str(path)!r} as an image: {error}") from None
     return uint8_to_frames(array[None])[0]
 
+def _parser() -> argparse.ArgumentParser:
+    "The arguments of fsvid2vid-synthesize."
+    description = 'Animate the subject of K example photos with a sequence of driving label maps.'
+    parser = argparse.ArgumentParser(prog='fsvid2vid-synthesize', description=description)
+    add = parser.add_argument
+    add('--checkpoint', required=True, help='a checkpoint folder, or a run folder (its latest checkpoint)')
+    add('--refs', nargs='+', required=True, help='the example photos (any format Pillow reads)')
+    add('--ref-labels', nargs='+', required=True,
+        help='their label maps (.png from save_labels, .npy or .safetensors), in the same order')
+    add('--driving', required=True,
+        help='the driving label maps: a folder of label files, or one .npy/.safetensors (T, L, H, W)')
+    add('--out', required=True, help='the video to write (.mp4 or .gif)')
+    add('--first-frame', help='an optional first frame (image file)')
+    add('--finetune-steps', type=int, default=0, help='test-time fine-tuning steps on the examples first (default: 0)')
+    add('--fps', type=float, default=8, help='frames per second (default: 8)')
+    add('--device', default='cpu', help="torch device (default: cpu)")
+    add('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
+    return parser
+
+# %% ../nbs/11_inference.ipynb #6aaa1b80
+_VIDEO_SUFFIXES = ('.mp4', '.gif', '.mov', '.avi', '.webm', '.mkv')
+
+def _read_inputs(args:argparse.Namespace) -> tuple:
+    "The generator, examples (K, 3, H, W), labels (K, L, H, W), driving labels (T, L, H, W) and first frame of `args`."
+    if len(args.refs) != len(args.ref_labels):
+        raise ValueError(f"--ref-labels: expected one label file per example ({len(args.refs)}), "
+                         f"got {len(args.ref_labels)}")
+    if Path(args.out).suffix.lower() not in ('.mp4', '.gif'):
+        raise ValueError(f"--out: expected a .mp4 or .gif file, got {args.out!r}")
+    if Path(args.driving).suffix.lower() in _VIDEO_SUFFIXES:
+        raise ValueError(f"--driving: expected label maps (a folder of label files or a .npy/.safetensors sequence), "
+                         f"got the video {args.driving!r}; a video must first be turned into label maps")
+    check_int(args.finetune_steps, '--finetune-steps', 0)
+    generator = load_generator(args.checkpoint, args.device)
+    images, labels = [_read_image(p) for p in args.refs], [load_labels(p) for p in args.ref_labels]
+    if any(x.shape != images[0].shape for x in images): raise ValueError("--refs: expected photos of one size")
+    if any(x.shape != labels[0].shape or x.ndim != 3 for x in labels):
+        raise ValueError("--ref-labels: expected one (L, H, W) label map per file, all of one shape")
+    ref_images, ref_labels, driving = torch.stack(images), torch.stack(labels), load_labels(args.driving)
+    if driving.ndim != 4:
+        raise ValueError(f"--driving: expected a sequence of label maps (T, L, H, W), got {tuple(driving.shape)}")
+    if ref_images.shape[-2:] != ref_labels.shape[-2:]:
+        raise ValueError(f"--refs: expected photos of the label maps' size {tuple(ref_labels.shape[-2:])}, "
+                         f"got {tuple(ref_images.shape[-2:])}")
+    first = None if args.first_frame is None else _read_image(args.first_frame)
+    return generator, ref_images, ref_labels, driving, first
+
+# %% ../nbs/11_inference.ipynb #49424d9a
 def main(argv:list[str]|None=None):
-    "fsvid2vid-synthesize: animate the subject of K example photos with a sequence of driving label maps."
-    parser = argparse.ArgumentParser(prog='fsvid2vid-synthesize', description=main.__doc__)
-    parser.add_argument('--checkpoint', required=True, help='a checkpoint folder, or a run folder (its latest checkpoint)')
-    parser.add_argument('--refs', nargs='+', required=True, help='the example photos (any format Pillow reads)')
-    parser.add_argument('--ref-labels', nargs='+', required=True, help='their label maps (.png from save_labels, .npy or .safetensors), in the same order')
-    parser.add_argument('--driving', required=True, help='the driving label maps: a folder of label files, or one .npy/.safetensors (T, L, H, W)')
-    parser.add_argument('--out', required=True, help='the video to write (.mp4 or .gif)')
-    parser.add_argument('--first-frame', help='an optional first frame (image file)')
-    parser.add_argument('--finetune-steps', type=int, default=0, help='test-time fine-tuning steps on the examples first (default: 0)')
-    parser.add_argument('--fps', type=float, default=8, help='frames per second (default: 8)')
-    parser.add_argument('--device', default='cpu', help="torch device (default: cpu)")
-    parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
+    "fsvid2vid-synthesize: run with `argv`, or the command line's arguments; bad input ends in a one-line usage error."
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if len(args.refs) != len(args.ref_labels):
-            raise ValueError(f"--ref-labels: expected one label file per example ({len(args.refs)}), got {len(args.ref_labels)}")
-        if Path(args.out).suffix.lower() not in ('.mp4', '.gif'): raise ValueError(f"--out: expected a .mp4 or .gif file, got {args.out!r}")
-        if Path(args.driving).suffix.lower() in ('.mp4', '.gif', '.mov', '.avi', '.webm', '.mkv'):
-            raise ValueError(f"--driving: expected label maps (a folder of label files or a .npy/.safetensors sequence), got the video "
-                             f"{args.driving!r}; a video must first be turned into label maps")
-        generator = load_generator(args.checkpoint, args.device)
-        ref_images = torch.stack([_read_image(p) for p in args.refs])
-        ref_labels = torch.stack([load_labels(p) for p in args.ref_labels])
-        driving = load_labels(args.driving)
-        if driving.ndim != 4: raise ValueError(f"--driving: expected a sequence of label maps (T, L, H, W), got {tuple(driving.shape)}")
-        if ref_images.shape[-2:] != ref_labels.shape[-2:]:
-            raise ValueError(f"--refs: expected photos of the label maps' size {tuple(ref_labels.shape[-2:])}, got {tuple(ref_images.shape[-2:])}")
-        first = None if args.first_frame is None else _read_image(args.first_frame)
-        if args.finetune_steps: generator = finetune(generator, ref_images, ref_labels, args.finetune_steps, progress=args.progress)
+        generator, ref_images, ref_labels, driving, first = _read_inputs(args)
+        if args.finetune_steps:
+            generator = finetune(generator, ref_images, ref_labels, args.finetune_steps, progress=args.progress)
         video = synthesize(generator, ref_images, ref_labels, driving, first, progress=args.progress)
-        save_video(video, args.out, fps=args.fps)
+        try: save_video(video, args.out, fps=args.fps)
+        except OSError as error:
+            raise ValueError(f"--out: cannot write {args.out!r} ({error.strerror or error})") from None
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     print(f'wrote {args.out}: {len(video)} frames of {video.shape[-1]}x{video.shape[-2]}')
