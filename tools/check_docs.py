@@ -62,11 +62,11 @@ def markup_problems(text: str) -> list[str]:
     return [f'{len(found)} raw attribute/div markup left in the text, e.g. {found[0]!r}'] if found else []
 
 
-def math_problems(dom: str, text: str) -> list[str]:
-    "Equations MathJax did not typeset, or typeset as an error."
+def math_problems(dom: str, prose: str) -> list[str]:
+    "Equations MathJax did not typeset, or typeset as an error. `prose`: the page's text without code, where $ is code."
     problems = []
-    if re.search(r'\$\$|\\\(|\$\S[^$]*\$', text): problems.append('raw TeX left in the page: equations were not typeset')
-    if n := text.count('Math Processing Error'): problems.append(f'{n} x "[Math Processing Error]" from MathJax')
+    if re.search(r'\$\$|\\\(|\$\S[^$]*\$', prose): problems.append('raw TeX left in the page: equations were not typeset')
+    if n := prose.count('Math Processing Error'): problems.append(f'{n} x "[Math Processing Error]" from MathJax')
     if n := len(re.findall(r'<merror\b', dom)): problems.append(f'{n} TeX error(s) in equations (MathJax merror)')
     if n := len(re.findall(r'mathcolor="red"', dom)): problems.append(f'{n} undefined TeX macro(s) (shown in red)')
     elements = re.findall(r'<script type="math/tex[^"]*" id="(MathJax-Element-\d+)"', dom)
@@ -110,7 +110,7 @@ def page_problems(dom: str, screenshot: Path, title: str, pages: list[str], blob
     for other in pages:
         if f'href="{other}"' not in dom and f"href='{other}'" not in dom: problems.append(f'no navigation link to {other}')
     prose = html.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<(script|style|pre|code)\b.*?</\1>', ' ', dom, flags=re.S)))
-    problems += math_problems(dom, text) + markup_problems(prose) + source_link_problems(dom, blob)
+    problems += math_problems(dom, prose) + markup_problems(prose) + source_link_problems(dom, blob)
     pixels = np.asarray(Image.open(screenshot).convert('L'), dtype=np.float32)
     if pixels.std() < 10 or (pixels < 200).mean() < 0.02: problems.append('the screenshot is blank')
     return problems
