@@ -191,7 +191,7 @@ def few_shot_benchmark(
     methods = {'few-shot': by_generator(generator), 'nearest example': copy_nearest_reference,
                'mean example': mean_example, **{name: by_generator(g) for name, g in (others or {}).items()}}
     rows = []
-    for K, name in tqdm([(K, name) for K in ks for name in methods], desc='benchmark', disable=not progress):
+    for K, name in tqdm([(K, name) for K in ks for name in methods], desc='benchmark', unit='row', disable=not progress):
         frames = methods[name](data['ref_images'][:, :K], data['ref_labels'][:, :K], data['labels'])
         rows.append(_summary(name, K, {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
                                        'warp_error': temporal_warp_error(frames, flows, occlusions)}))
@@ -252,6 +252,8 @@ def main(argv:list[str]|None=None):
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     table = benchmark_markdown(rows)
-    if args.out:
-        with atomic_path(args.out) as tmp: tmp.write_text(table + '\n')
     print(table)
+    if args.out:
+        try:
+            with atomic_path(args.out) as tmp: tmp.write_text(table + '\n')
+        except OSError as error: parser.error(f"--out: cannot write {args.out!r} ({error.strerror or error})")
