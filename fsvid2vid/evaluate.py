@@ -191,7 +191,8 @@ def few_shot_benchmark(
     methods = {'few-shot': by_generator(generator), 'nearest example': copy_nearest_reference,
                'mean example': mean_example, **{name: by_generator(g) for name, g in (others or {}).items()}}
     rows = []
-    for K, name in tqdm([(K, name) for K in ks for name in methods], desc='benchmark', unit='row', disable=not progress):
+    jobs = [(K, name) for K in ks for name in methods]
+    for K, name in tqdm(jobs, desc='benchmark', unit='row', disable=not progress):
         frames = methods[name](data['ref_images'][:, :K], data['ref_labels'][:, :K], data['labels'])
         rows.append(_summary(name, K, {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
                                        'warp_error': temporal_warp_error(frames, flows, occlusions)}))
