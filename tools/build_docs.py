@@ -160,7 +160,8 @@ def main():
         name = page_name(notebook, meta)
         (docs / name).write_text(json.dumps(nb), encoding='utf-8')
         number = re.match(r'(\d+[a-z]?)_', notebook.name)
-        title = 'Home' if notebook.name == 'index.ipynb' else f"{number.group(1) + ' ' if number else ''}{meta.get('title', notebook.stem)}"
+        number = f'{number.group(1)} ' if number else ''
+        title = 'Home' if notebook.name == 'index.ipynb' else f"{number}{meta.get('title', notebook.stem)}"
         nav.append({title: name})
     install_mathjax(docs / MATHJAX)
     (BUILD / 'mkdocs.yml').write_text(json.dumps(mkdocs_config(nav), indent=1), encoding='utf-8')  # JSON is YAML
@@ -168,7 +169,8 @@ def main():
     subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '-f', str(BUILD / 'mkdocs.yml')], check=True,
                    env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
     strip_widget_loader(SITE)
-    print(f'built {len(nav)} pages into {SITE.relative_to(ROOT)}/: ' + ', '.join(p for item in nav for p in item.values()))
+    pages = ', '.join(page for item in nav for page in item.values())
+    print(f'built {len(nav)} pages into {SITE.relative_to(ROOT)}/: {pages}')
 
 
 if __name__ == '__main__':

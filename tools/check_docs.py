@@ -65,7 +65,8 @@ def markup_problems(text: str) -> list[str]:
 def math_problems(dom: str, prose: str) -> list[str]:
     "Equations MathJax did not typeset, or typeset as an error. `prose`: the page's text without code, where $ is code."
     problems = []
-    if re.search(r'\$\$|\\\(|\$\S[^$]*\$', prose): problems.append('raw TeX left in the page: equations were not typeset')
+    if re.search(r'\$\$|\\\(|\$\S[^$]*\$', prose):
+        problems.append('raw TeX left in the page: equations were not typeset')
     if n := prose.count('Math Processing Error'): problems.append(f'{n} x "[Math Processing Error]" from MathJax')
     if n := len(re.findall(r'<merror\b', dom)): problems.append(f'{n} TeX error(s) in equations (MathJax merror)')
     if n := len(re.findall(r'mathcolor="red"', dom)): problems.append(f'{n} undefined TeX macro(s) (shown in red)')
@@ -77,7 +78,8 @@ def math_problems(dom: str, prose: str) -> list[str]:
 def definition_lines(path: Path) -> set[int]:
     "Line numbers of the functions and classes (methods included) of a Python file: where nbdev's source links point."
     tree = ast.parse(path.read_text(encoding='utf-8'))
-    return {node.lineno for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    definitions = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+    return {node.lineno for node in ast.walk(tree) if isinstance(node, definitions)}
 
 
 def repository_blob() -> str:
@@ -108,7 +110,8 @@ def page_problems(dom: str, screenshot: Path, title: str, pages: list[str], blob
     text = html.unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<(script|style)\b.*?</\1>', ' ', dom, flags=re.S)))
     if len(text.split()) < 150: problems.append(f'only {len(text.split())} words of text')
     for other in pages:
-        if f'href="{other}"' not in dom and f"href='{other}'" not in dom: problems.append(f'no navigation link to {other}')
+        if f'href="{other}"' not in dom and f"href='{other}'" not in dom:
+            problems.append(f'no navigation link to {other}')
     prose = html.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<(script|style|pre|code)\b.*?</\1>', ' ', dom, flags=re.S)))
     problems += math_problems(dom, prose) + markup_problems(prose) + source_link_problems(dom, blob)
     pixels = np.asarray(Image.open(screenshot).convert('L'), dtype=np.float32)
@@ -134,7 +137,8 @@ def site_pages() -> dict:
 
 # The self-test's pages: name -> (the defect's body, words that the check's message for it must contain; None for
 # the clean page). {source} is a correct source link, {math} a formula with primes like those of 06_attention.
-MATH = r"$$\alpha_k(p, p') = \frac{\exp\big(a_t(p)^\top a_{e_k}(p')\big)}{\sum_{k', p''} \exp\big(a_t(p)^\top a_{e_{k'}}(p'')\big)}$$"
+MATH = (r"$$\alpha_k(p, p') = \frac{\exp\big(a_t(p)^\top a_{e_k}(p')\big)}"
+        r"{\sum_{k', p''} \exp\big(a_t(p)^\top a_{e_{k'}}(p'')\big)}$$")
 SEEDS = {
     'clean': ('<p>{source}</p><p>{math}</p>', None),
     'raw attributes': ('<p>{source}{{target="_blank" style="float:right; font-size:smaller"}}</p><p>{math}</p>',
@@ -146,7 +150,8 @@ SEEDS = {
     'no mathjax': ('<p>{source}</p><p>{math}</p>', 'raw TeX'),
     'foreign source link': ('<p><a href="https://github.com/fastai/fastcore/blob/main/fastcore/basics.py#L1">'
                             'source</a></p><p>{math}</p>', 'is not a file of'),
-    'stale source link': ('<p><a href="{blob}fsvid2vid/core.py#L1">source</a></p><p>{math}</p>', 'no function or class'),
+    'stale source link': ('<p><a href="{blob}fsvid2vid/core.py#L1">source</a></p><p>{math}</p>',
+                          'no function or class'),
 }
 # MathJax as the site was built before build_docs selected its fonts: the defect "math processing error" seeds.
 MATHJAX_WITHOUT_FONTS = MATHJAX_URL.split(',local/')[0]
@@ -200,7 +205,8 @@ def main():
     if not (SITE / 'index.html').exists(): sys.exit('no _site/index.html: run `python tools/build_docs.py` first')
     found = check_pages(SITE, dict(p.split('=', 1) for p in args.pages) or site_pages(), out)
     for page, problems in found.items():
-        print(f"{page}: {'FAILED: ' + '; '.join(problems) if problems else 'ok'} (screenshot {out / Path(page).stem}.png)")
+        verdict = 'FAILED: ' + '; '.join(problems) if problems else 'ok'
+        print(f"{page}: {verdict} (screenshot {out / Path(page).stem}.png)")
     sys.exit(1 if any(found.values()) else 0)
 
 
