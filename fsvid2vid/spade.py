@@ -13,7 +13,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .layers import channels_at_scale, check_size, conv2d, parameter_free_norm
-from .layers import channels_at_scale as _channels  # only until discriminators imports channels_at_scale
 
 # %% auto #0
 __all__ = ['label_embedding', 'embed_label', 'SPADE', 'SPADEResBlock', 'SPADEGenerator']
