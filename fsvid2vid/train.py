@@ -21,8 +21,8 @@ from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
-from .checkpoint import (save_checkpoint, load_checkpoint, checkpoint_folder, load_weights, optimizer_to_tensors,
-                                  optimizer_from_tensors)
+from .checkpoint import (
+    save_checkpoint, load_checkpoint, checkpoint_folder, load_weights, optimizer_to_tensors, optimizer_from_tensors)
 
 # %% auto #0
 __all__ = ['G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'draw_batch', 'Critics',
