@@ -60,7 +60,7 @@ class LossWeights:
     warp_weight:float=10.0  # x L1 of the real previous frame, warped by the predicted flow, to the frame (released: 10)
     mask_weight:float=10.0  # x mask L1 to the true occlusion (released: 10, to a target from the warp's error)
     temporal_weight:float=1.0  # x the temporal GAN; 0 switches D_V off (released: 0, D_V off)
-    l1_weight:float=10.0  # x L1 to the true frames; not released: it stands in for the VGG loss (no weights here)
+    l1_weight:float=10.0  # x L1 to the true frames, standing in for the VGG loss (released: only on face crops)
     perceptual_weight:float=10.0  # x the VGG19 perceptual loss, when `perceptual_weights` is given (released: 10)
     perceptual_weights:str|None=None  # a VGG19 weights file (.safetensors or .pth); None: no perceptual loss
 
