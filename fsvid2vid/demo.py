@@ -1,4 +1,4 @@
-"""`fsvid2vid-demo`, the main job: train on the synthetic data, animate subjects the model has never seen, and measure it against the baselines
+"""`fsvid2vid-demo`, the main job: train for a time budget, animate unseen subjects and benchmark them
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/demo.html.md"""
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse, json, time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-
 from PIL import Image
 
+from .checks import check_int
 from .core import atomic_path, default_device, frames_to_uint8, save_video
 from .synth import SynthPose, labels_to_rgb
 from .train import TrainConfig, Trainer
@@ -29,7 +30,7 @@ def _examples_panel(ref_images:torch.Tensor) -> torch.Tensor:
     K, _, H, W = ref_images.shape
     small = F.interpolate(ref_images[:4], size=(H // 2, W // 2), mode='area')  # (k, 3, H/2, W/2)
     cells = torch.cat([small, small.new_full((4 - len(small), 3, H // 2, W // 2), -1.0)])  # (4, 3, H/2, W/2)
-    return torch.cat([torch.cat([cells[0], cells[1]], -1), torch.cat([cells[2], cells[3]], -1)], -2)
+    return torch.cat([torch.cat([cells[0], cells[1]], -1), torch.cat([cells[2], cells[3]], -1)], -2)  # (3, H, W)
 
 def demo_panels(
     ref_images:torch.Tensor, # (K, 3, H, W) the examples
@@ -39,7 +40,7 @@ def demo_panels(
 ) -> torch.Tensor: # (T, 3, H, 4W) in [-1, 1]
     "Frames of examples | driving labels | output | ground truth, side by side."
     T = len(driving_labels)
-    examples = _examples_panel(ref_images.cpu())[None].expand(T, -1, -1, -1)
+    examples = _examples_panel(ref_images.cpu())[None].expand(T, -1, -1, -1)  # (T, 3, H, W)
     return torch.cat([examples, labels_to_rgb(driving_labels.cpu()), output.cpu(), truth.cpu()], -1)
 
 # %% ../nbs/13_demo.ipynb #d76d68e7
@@ -59,6 +60,72 @@ def train_for(
     return trainer.latest_checkpoint(), {'steps': trainer.step, 'minutes': round((time.monotonic() - start) / 60, 2)}
 
 # %% ../nbs/13_demo.ipynb #f7c12ef1
+def _train_models(
+    out:Path, # the output folder; runs go to out/run and out/baseline_run
+    minutes:float, checkpoint:str|None, # the few-shot model's budget, or its checkpoint
+    baseline_minutes:float, baseline_checkpoint:str|None, # the vid2vid baseline's budget (0: none), or its checkpoint
+    max_steps:int, device:str, seed:int, progress:bool, # as in `train_for`
+) -> tuple: # the few-shot checkpoint, the baseline's (or None), and {'few-shot', 'vid2vid'}: what training used
+    "The checkpoints to evaluate: trained here on their budgets, or given."
+    try: out.mkdir(parents=True, exist_ok=True)  # a bad --out fails now, not after the training
+    except OSError as error:
+        raise ValueError(f"out: cannot create the folder {str(out)!r} ({error.strerror})") from None
+    training = {}
+    if checkpoint is None:
+        if not minutes > 0: raise ValueError(f"minutes: expected a number > 0 (or give --checkpoint), got {minutes!r}")
+        if progress: print(f'training the few-shot generator for up to {minutes:g} minutes...')
+        checkpoint, training['few-shot'] = train_for(out / 'run', minutes, 'few_shot', max_steps, device, seed,
+                                                     progress)
+    if baseline_checkpoint is None and baseline_minutes > 0:
+        if progress: print(f'training the vid2vid baseline for up to {baseline_minutes:g} minutes...')
+        baseline_checkpoint, training['vid2vid'] = train_for(out / 'baseline_run', baseline_minutes, 'vid2vid',
+                                                             max_steps, device, seed, progress)
+    return checkpoint, baseline_checkpoint, training
+
+# %% ../nbs/13_demo.ipynb #c4779504
+def _summary_picture(
+    rows:list[torch.Tensor], # per subject (3, 3, H, W'): its first, middle and last panel frame
+) -> Image.Image: # the frames in a grid, 4 px of white between them, doubled in size
+    "A picture of the shown subjects at three times each."
+    gap = lambda *shape: torch.ones(*shape)  # white
+    lines = [torch.cat([x for frame in row for x in (frame, gap(3, frame.shape[1], 4))][:-1], -1)
+             for row in rows]  # each (3, H, 3W' + 8)
+    grid = torch.cat([x for line in lines for x in (line, gap(3, 4, line.shape[-1]))][:-1], -2)  # (3, nH + 4(n-1), ...)
+    picture = Image.fromarray(frames_to_uint8(grid[None])[0])
+    return picture.resize((2 * grid.shape[-1], 2 * grid.shape[-2]), Image.NEAREST)
+
+def _write_videos(generator, out:Path, n_videos:int, k:int, T:int) -> list[Path]:
+    "Per test subject an mp4 and a gif of the demo panels, and a summary picture of all of them at three times."
+    data = SynthPose('test', size=64, k_shot=k, clip_len=T, n_subjects=max(n_videos, 1))
+    files, summary = [], []
+    for e in (data[i] for i in range(n_videos)):
+        output = synthesize(generator, e['ref_images'], e['ref_labels'], e['labels'])
+        panels = demo_panels(e['ref_images'], e['labels'], output, e['images'])  # (T, 3, H, 4W)
+        files += [save_video(panels, out / f'subject_{len(summary):02d}{suffix}', fps=8) for suffix in ('.mp4', '.gif')]
+        summary.append(panels[[0, T // 2, T - 1]])
+    if summary:
+        with atomic_path(out / 'summary.png') as tmp: _summary_picture(summary).save(tmp, format='PNG')
+        files.append(out / 'summary.png')
+    return files
+
+# %% ../nbs/13_demo.ipynb #26125f4c
+_SIZE, _CLIP_LEN = 64, 8  # the benchmark's frame size and clip length
+
+def _write_benchmark(out:Path, rows:list[dict], training:dict, n_subjects:int) -> list[Path]:
+    "benchmark.md, benchmark.png and benchmark.json of a demo run."
+    trained = json.dumps(training) if training else 'given checkpoints'
+    with atomic_path(out / 'benchmark.md') as tmp:
+        tmp.write_text(f"# fsvid2vid-demo: the few-shot benchmark\n\n{n_subjects} unseen test subjects, "
+                       f"{_SIZE}x{_SIZE}, {_CLIP_LEN}-frame clips. Mean ± spread over subjects. "
+                       f"Training: {trained}.\n\n{benchmark_markdown(rows)}\n")
+    figure = plot_benchmark(rows)
+    with atomic_path(out / 'benchmark.png') as tmp: figure.savefig(tmp, format='png')
+    plt.close(figure)  # written, not shown
+    with atomic_path(out / 'benchmark.json') as tmp:
+        tmp.write_text(json.dumps({'rows': rows, 'training': training}, indent=1))
+    return [out / 'benchmark.md', out / 'benchmark.png', out / 'benchmark.json']
+
+# %% ../nbs/13_demo.ipynb #3ec1138f
 def run_demo(
     out:str|Path='fsvid2vid_demo', # the output folder
     minutes:float=10.0, # training budget of the few-shot model
@@ -77,67 +144,40 @@ def run_demo(
 ) -> dict: # rows (the benchmark), files written, training info
     "Train (or load), then animate unseen test subjects and benchmark them; write everything under `out`."
     out = Path(out)
-    if n_videos < 0 or video_k < 1 or video_len < 1: raise ValueError(f"n_videos, video_k, video_len: expected >= 0, >= 1, >= 1, got {n_videos}, {video_k}, {video_len}")
-    training = {}
-    if checkpoint is None:
-        if not minutes > 0: raise ValueError(f"minutes: expected a number > 0 (or give --checkpoint), got {minutes!r}")
-        if progress: print(f'training the few-shot generator for up to {minutes:g} minutes...')
-        checkpoint, training['few-shot'] = train_for(out / 'run', minutes, max_steps=max_steps, device=device, seed=seed, progress=progress)
-    if baseline_checkpoint is None and baseline_minutes > 0:
-        if progress: print(f'training the vid2vid baseline for up to {baseline_minutes:g} minutes...')
-        baseline_checkpoint, training['vid2vid'] = train_for(out / 'baseline_run', baseline_minutes, 'vid2vid', max_steps, device, seed, progress)
-    run_device = default_device() if device == 'auto' else torch.device(device)
+    check_int(n_videos, 'n_videos', 0); check_int(video_k, 'video_k'); check_int(video_len, 'video_len', 2)
+    checkpoint, baseline_checkpoint, training = _train_models(
+        out, minutes, checkpoint, baseline_minutes, baseline_checkpoint, max_steps, device, seed, progress)
+    run_device = default_device() if device == 'auto' else device
     generator = load_generator(checkpoint, run_device)
     others = {} if baseline_checkpoint is None else {'vid2vid': load_generator(baseline_checkpoint, run_device)}
-    rows = few_shot_benchmark(generator, n_subjects=n_subjects, ks=tuple(ks), others=others, progress=progress)
+    rows = few_shot_benchmark(generator, n_subjects=n_subjects, ks=tuple(ks), size=_SIZE, clip_len=_CLIP_LEN,
+                              others=others, progress=progress)
     files = _write_videos(generator, out, n_videos, video_k, video_len)
-    table = benchmark_markdown(rows)
-    with atomic_path(out / 'benchmark.md') as tmp:
-        tmp.write_text(f"# fsvid2vid-demo: the few-shot benchmark\n\n{n_subjects} unseen test subjects, 64x64, 8-frame clips. "
-                       f"Mean ± spread over subjects. Training: {json.dumps(training) if training else 'given checkpoints'}.\n\n{table}\n")
-    with atomic_path(out / 'benchmark.png') as tmp: plot_benchmark(rows).savefig(tmp, format='png')
-    with atomic_path(out / 'benchmark.json') as tmp: tmp.write_text(json.dumps({'rows': rows, 'training': training}, indent=1))
-    files += [out / 'benchmark.md', out / 'benchmark.png', out / 'benchmark.json']
-    return {'rows': rows, 'files': files, 'training': training, 'checkpoint': Path(checkpoint), 'table': table}
-
-def _write_videos(generator, out:Path, n_videos:int, k:int, T:int) -> list[Path]:
-    "Per test subject an mp4 and a gif of the demo panels, and a summary picture of all of them at three times."
-    data = SynthPose('test', size=64, k_shot=k, clip_len=T, n_subjects=max(n_videos, 1))
-    files, summary = [], []
-    for i in range(n_videos):
-        e = data[i]
-        panels = demo_panels(e['ref_images'], e['labels'], synthesize(generator, e['ref_images'], e['ref_labels'], e['labels']), e['images'])
-        files += [save_video(panels, out / f'subject_{i:02d}{suffix}', fps=8) for suffix in ('.mp4', '.gif')]
-        summary.append(panels[[0, T // 2, T - 1]])
-    if summary:  # rows: subjects; columns: the first, middle and last frame; 4 px of white between, doubled in size
-        gap = lambda *shape: torch.ones(*shape)
-        rows = [torch.cat([x for frame in row for x in (frame, gap(3, frame.shape[1], 4))][:-1], -1) for row in summary]  # (3, H, 3*4W+8)
-        grid = torch.cat([x for row in rows for x in (row, gap(3, 4, row.shape[-1]))][:-1], -2)  # (3, n*H+..., ...)
-        picture = Image.fromarray(frames_to_uint8(grid[None])[0]).resize((2 * grid.shape[-1], 2 * grid.shape[-2]), Image.NEAREST)
-        with atomic_path(out / 'summary.png') as tmp: picture.save(tmp, format='PNG')
-        files.append(out / 'summary.png')
-    return files
+    files += _write_benchmark(out, rows, training, n_subjects)
+    return dict(rows=rows, files=files, training=training, checkpoint=Path(checkpoint), table=benchmark_markdown(rows))
 
 # %% ../nbs/13_demo.ipynb #e80e1e5f
 def main(argv:list[str]|None=None):
     "fsvid2vid-demo: train on the synthetic data, animate unseen subjects from K examples, and benchmark the result."
     parser = argparse.ArgumentParser(prog='fsvid2vid-demo', description=main.__doc__)
-    parser.add_argument('--out', default='fsvid2vid_demo', help='output folder (default: fsvid2vid_demo)')
-    parser.add_argument('--minutes', type=float, default=10.0, help='training budget of the few-shot model (default: 10)')
-    parser.add_argument('--checkpoint', help='skip training and use this checkpoint (or run folder)')
-    parser.add_argument('--baseline-minutes', type=float, default=0.0, help='also train a vid2vid baseline this long (default: 0, none)')
-    parser.add_argument('--baseline-checkpoint', help='a trained vid2vid baseline to compare instead')
-    parser.add_argument('--max-steps', type=int, default=1_000_000, help='cap on training steps per model (for repeatable runs)')
-    parser.add_argument('--n-subjects', type=int, default=20, help='test subjects in the benchmark (default: 20)')
-    parser.add_argument('--ks', type=int, nargs='+', default=[1, 3, 5], help='numbers of examples (default: 1 3 5)')
-    parser.add_argument('--videos', type=int, default=3, help='test subjects to make videos of (default: 3)')
-    parser.add_argument('--device', default='auto', help="'auto' (CUDA, then MPS, then CPU) or a torch device")
-    parser.add_argument('--seed', type=int, default=0, help='training seed (default: 0)')
-    parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
+    add = parser.add_argument
+    add('--out', default='fsvid2vid_demo', help='output folder (default: fsvid2vid_demo)')
+    add('--minutes', type=float, default=10.0, help='training budget of the few-shot model (default: 10)')
+    add('--checkpoint', help='skip training and use this checkpoint (or run folder)')
+    add('--baseline-minutes', type=float, default=0.0, help='also train a vid2vid baseline this long (default: 0)')
+    add('--baseline-checkpoint', help='a trained vid2vid baseline to compare instead')
+    add('--max-steps', type=int, default=1_000_000, help='cap on training steps per model (for repeatable runs)')
+    add('--n-subjects', type=int, default=20, help='test subjects in the benchmark (default: 20)')
+    add('--ks', type=int, nargs='+', default=[1, 3, 5], help='numbers of examples (default: 1 3 5)')
+    add('--videos', type=int, default=3, help='test subjects to make videos of (default: 3)')
+    add('--device', default='auto', help="'auto' (CUDA, then MPS, then CPU) or a torch device")
+    add('--seed', type=int, default=0, help='training seed (default: 0)')
+    add('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
     args = parser.parse_args(argv)
     try:
-        result = run_demo(args.out, args.minutes, args.checkpoint, args.baseline_minutes, args.baseline_checkpoint, args.max_steps,
-                          args.n_subjects, tuple(args.ks), args.videos, device=args.device, seed=args.seed, progress=args.progress)
+        result = run_demo(args.out, args.minutes, args.checkpoint, args.baseline_minutes, args.baseline_checkpoint,
+                          args.max_steps, args.n_subjects, tuple(args.ks), args.videos, device=args.device,
+                          seed=args.seed, progress=args.progress)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     print('\n' + result['table'] + '\n')
