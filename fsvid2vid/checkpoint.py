@@ -14,9 +14,11 @@ import torch.nn as nn
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .core import atomic_path
+
 # %% auto #0
 __all__ = ['optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint', 'checkpoint_folder',
-           'load_weights']
+           'load_weights', 'save_training_state', 'load_training_state']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
 def optimizer_to_tensors(
@@ -107,3 +109,44 @@ def load_weights(
         path = str(Path(folder) / f'{name}.safetensors')
         raise ValueError(f"checkpoint: {path!r} does not fit this model: {str(error)[:300]}") from None
     return module
+
+# %% ../nbs/09a_checkpoint.ipynb #2394192a
+def save_training_state(
+    run, # the run folder: the checkpoint goes to `run/checkpoints/step_<step>`
+    step:int, # the training step, recorded in the state and in the folder's name
+    networks:dict[str, nn.Module|None], # file name -> network (None: an empty file)
+    optimizers:dict[str, torch.optim.Optimizer], # prefix -> optimiser; all share `optimizers.safetensors`
+    state:dict, # JSON-able run state (e.g. the config); 'step' and 'optimizers' are added
+    keep:int=3, # how many step folders to keep, the newest
+) -> Path: # the checkpoint folder written
+    "Save networks, optimisers and state as `run`'s newest checkpoint; point `latest` at it; keep the newest `keep`."
+    folder = Path(run) / 'checkpoints' / f'step_{step:07d}'
+    tensors, rests = {}, {}
+    for prefix, optimizer in optimizers.items():
+        optimizer_tensors, rests[prefix] = optimizer_to_tensors(optimizer.state_dict(), prefix)
+        tensors |= optimizer_tensors
+    weights = {name: {} if net is None else net.state_dict() for name, net in networks.items()}
+    save_checkpoint(folder, weights | {'optimizers': tensors}, state | {'step': step, 'optimizers': rests})
+    with atomic_path(folder.parent / 'latest') as tmp: tmp.write_text(folder.name)
+    for old in sorted(folder.parent.glob('step_*'))[:-keep]: shutil.rmtree(old)
+    return folder
+
+# %% ../nbs/09a_checkpoint.ipynb #0faf344b
+def load_training_state(
+    path, # a checkpoint folder, or a run folder (its `latest` checkpoint)
+    networks:dict[str, nn.Module|None], # file name -> the network to fill (None: skipped)
+    optimizers:dict[str, torch.optim.Optimizer], # prefix -> the optimiser to fill
+) -> dict: # the JSON state, its 'step' an int
+    "Fill `networks` and `optimizers` from what `save_training_state` wrote, and return the JSON state."
+    folder = checkpoint_folder(path)
+    tensors, state = load_checkpoint(folder, [*networks, 'optimizers'])
+    for name, net in networks.items():
+        if net is not None: load_weights(net, tensors[name], name, folder)
+    try:
+        for prefix, optimizer in optimizers.items():
+            rest = state['optimizers'][prefix]
+            optimizer.load_state_dict(optimizer_from_tensors(tensors['optimizers'], rest, prefix))
+        state['step'] = int(state['step'])
+    except (KeyError, ValueError, TypeError) as error:
+        raise ValueError(f"checkpoint: {str(folder)!r} has an unreadable optimiser state or step: {error}") from None
+    return state
