@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #ae5fb2c2
 from __future__ import annotations
-import argparse, csv, dataclasses, json, math, os, shutil, time
+import argparse, csv, dataclasses, hashlib, json, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +21,12 @@ from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
-from .checkpoint import (
-    save_checkpoint, load_checkpoint, checkpoint_folder, load_weights, optimizer_to_tensors, optimizer_from_tensors)
+from .checkpoint import save_training_state, load_training_state, checkpoint_folder
 
 # %% auto #0
 __all__ = ['G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'draw_batch', 'Critics',
            'conditioned', 'discriminator_losses', 'generator_losses', 'first_non_finite', 'append_log', 'plot_log',
-           'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'time_is_up', 'Trainer',
+           'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'time_is_up', 'report_ranks', 'Trainer',
            'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
@@ -307,6 +306,23 @@ def time_is_up(
     if world > 1: torch.distributed.broadcast(up, 0)
     return bool(up)
 
+# %% ../nbs/10_train.ipynb #7172610f
+def report_ranks(
+    generator:nn.Module, # this rank's generator
+    rank:int, # this process's rank
+    world:int, # the number of processes; above 1 every rank must call, to gather the reports
+    episodes:list[int], # the indices of the episodes this rank drew
+    path, # the JSON file that rank 0 writes
+) -> list[dict]|None: # every rank's report, on rank 0; None on the others
+    "Rank 0 writes every rank's generator digest (SHA-1 of the weights) and drawn episodes to `path`."
+    weights = b''.join(p.detach().cpu().numpy().tobytes() for p in generator.parameters())
+    report = {'rank': rank, 'generator_sha1': hashlib.sha1(weights).hexdigest(), 'episodes': episodes}
+    reports = [report]
+    if world > 1: reports = [None] * world; torch.distributed.all_gather_object(reports, report)
+    if rank != 0: return None
+    with atomic_path(path) as tmp: tmp.write_text(json.dumps(reports))
+    return reports
+
 # %% ../nbs/10_train.ipynb #87a9cbfe
 class Trainer:
     "Alternate D and G updates over synthetic clips, with the growing clip length, checkpoints, logs and samples."
@@ -337,10 +353,11 @@ class Trainer:
     def _autocast(self):
         return torch.autocast('cuda', dtype=torch.bfloat16, enabled=self.cfg.amp and self.device.type == 'cuda')
 
-    def _networks(self) -> dict:
-        "The networks a checkpoint holds, by file name (the temporal discriminator may be None)."
-        return {'generator': self.generator, 'discriminator': self.critics.image,
-                'temporal_discriminator': self.critics.temporal}
+    def _state(self) -> tuple[dict, dict]:
+        "What a checkpoint holds: the networks by file name (D_V may be None), and the optimisers by prefix."
+        networks = {'generator': self.generator, 'discriminator': self.critics.image,
+                    'temporal_discriminator': self.critics.temporal}
+        return networks, {'g': self.g_optimizer, 'd': self.d_optimizer}
 
     def batch(self, step:int) -> dict:
         "The episodes of `step` on this rank (`draw_batch`), with the schedule's clip length."
@@ -386,16 +403,9 @@ class Trainer:
 
     def save(self) -> Path:
         "Write a checkpoint of the run (rank 0 only), point `latest` at it and keep the newest `keep_checkpoints`."
-        folder = self.out_dir / 'checkpoints' / f'step_{self.step:07d}'
-        if self.rank != 0: return folder
-        g_tensors, g_rest = optimizer_to_tensors(self.g_optimizer.state_dict(), 'g')
-        d_tensors, d_rest = optimizer_to_tensors(self.d_optimizer.state_dict(), 'd')
-        networks = {name: {} if net is None else net.state_dict() for name, net in self._networks().items()}
-        state = {'config': dataclasses.asdict(self.cfg), 'step': self.step, 'optimizers': {'g': g_rest, 'd': d_rest}}
-        save_checkpoint(folder, networks | {'optimizers': g_tensors | d_tensors}, state)
-        with atomic_path(folder.parent / 'latest') as tmp: tmp.write_text(folder.name)
-        for old in sorted(folder.parent.glob('step_*'))[:-self.cfg.keep_checkpoints]: shutil.rmtree(old)
-        return folder
+        if self.rank != 0: return self.out_dir / 'checkpoints' / f'step_{self.step:07d}'
+        config = {'config': dataclasses.asdict(self.cfg)}
+        return save_training_state(self.out_dir, self.step, *self._state(), config, self.cfg.keep_checkpoints)
 
     def latest_checkpoint(self) -> Path|None:
         "The newest checkpoint of this run, if any."
@@ -406,18 +416,7 @@ class Trainer:
         path, # a checkpoint folder, or a run folder (its `latest` checkpoint is used)
     ) -> Trainer:
         "Load weights, optimiser states and the step from a checkpoint: training continues exactly where it stopped."
-        folder = checkpoint_folder(path)
-        tensors, state = load_checkpoint(folder, [*self._networks(), 'optimizers'])
-        for name, net in self._networks().items():
-            if net is not None: load_weights(net, tensors[name], name, folder)
-        try:
-            for prefix, optimizer in (('g', self.g_optimizer), ('d', self.d_optimizer)):
-                rest = state['optimizers'][prefix]
-                optimizer.load_state_dict(optimizer_from_tensors(tensors['optimizers'], rest, prefix))
-            self.step = int(state['step'])
-        except (KeyError, ValueError, TypeError) as error:
-            message = f"checkpoint: {str(folder)!r} has an unreadable optimiser state or step: {error}"
-            raise ValueError(message) from None
+        self.step = load_training_state(path, *self._state())['step']
         return self
 
     def fit(self,
@@ -441,7 +440,8 @@ class Trainer:
         bar.close(); self.save()
         log = self.out_dir / 'losses.csv'
         if self.rank == 0 and log.exists(): plot_log(log, self.out_dir / 'losses.png')
-        if self.world > 1: self._report_ranks()
+        if self.world > 1:
+            report_ranks(self.generator, self.rank, self.world, self.episodes_seen, self.out_dir / 'ranks.json')
         return history
 
     def _record(self, losses:dict):
@@ -453,15 +453,6 @@ class Trainer:
             with self._autocast(): write_sample(self.generator, self.batch(self.step), path)
             plot_log(self.out_dir / 'losses.csv', self.out_dir / 'losses.png')
         if self.step % self.cfg.checkpoint_every == 0: self.save()
-
-    def _report_ranks(self):
-        "Under DDP: rank 0 writes ranks.json with every rank's weight digest and the episodes it drew."
-        import hashlib
-        weights = b''.join(p.detach().cpu().numpy().tobytes() for p in self.generator.parameters())
-        report, reports = {'rank': self.rank, 'generator_sha1': hashlib.sha1(weights).hexdigest()}, [None] * self.world
-        torch.distributed.all_gather_object(reports, report | {'episodes': self.episodes_seen})
-        if self.rank == 0:
-            with atomic_path(self.out_dir / 'ranks.json') as tmp: tmp.write_text(json.dumps(reports))
 
 # %% ../nbs/10_train.ipynb #a4ea1c8c
 def _add_flags(parser, config_class, prefix:str=''):
