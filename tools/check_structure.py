@@ -2,7 +2,7 @@
 
 - No fastcore `@patch` in the package: a class's methods live in its class body.
 - No module imports another module's `_private` name.
-- Exported cells are at most 30 lines, and package lines at most 120 characters (but nbdev's own `__all__` line).
+- Exported cells are at most 30 lines (but the few listed in LONG_CELLS, with their reasons), and package lines at most 120 characters (but nbdev's own `__all__` line).
 - Every exported cell is followed by a lesson cell (the cell of imports excepted).
 - No `test_eq(a < b, True)`: a failing comparison must print both sides.
 - At most one visible cell of error-message checks (`test_fail`) per notebook; the rest are hidden.
@@ -14,6 +14,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_CELL_LINES, MAX_LINE = 30, 120
+# Exported cells allowed to be longer, each with its reason. Keep this list short and the reasons true.
+LONG_CELLS = {
+    ('10_train.ipynb', 'class Trainer'): "a class's methods live in its body; each of Trainer's is a few lines that call "
+                                         "functions built and tested earlier in the notebook",
+}
 PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
 COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
 
@@ -49,7 +54,8 @@ def notebook_problems(path: Path) -> list[str]:
         flags = directives(source)
         exported = bool(flags & {'export', 'exports'})
         name = f'{path.name} code cell {index}'
-        if exported and len(source.splitlines()) > MAX_CELL_LINES:
+        allowed = any(nb == path.name and marker in source for nb, marker in LONG_CELLS)
+        if exported and len(source.splitlines()) > MAX_CELL_LINES and not allowed:
             problems.append(f'{name}: exported cell of {len(source.splitlines())} lines')
         if exported and previous_export is not None and not is_import_cell(previous_export):
             problems.append(f'{name}: exported right after another exported cell, with no lesson between')
