@@ -288,45 +288,36 @@ def _hue_palette(n:int) -> torch.Tensor:
     k = (torch.tensor([5.0, 3.0, 1.0]) + (torch.arange(n) / n)[:, None] * 6) % 6  # (n, 3)
     return 1 - torch.minimum(k, 4 - k).clamp(0, 1)
 
-# %% ../nbs/02_synth.ipynb #291c9c25
-def _pixel_geometry(shape:BodyShape, motion:Motion, size:int) -> dict:
-    "For every pixel of every frame: its world position, the front part that owns it, and its surface coordinates."
-    P = len(PART_NAMES)
-    origin, direction, length = _segments(_joints(shape, motion))  # (T, S, 2), (T, S, 2), (T, S)
+# %% ../nbs/02_synth.ipynb #2d57481f
+def _render_frames(subject:Subject, motion:Motion, size:int) -> dict:
+    "Images, labels and the per-pixel geometry (owner part, surface coordinates, world position) of every frame."
+    # one function on purpose: split, it freed big temporaries mid-way (2.3M page faults, 37 not 57 episodes/s)
+    T, P, look = len(motion), len(PART_NAMES), subject.appearance
+    origin, direction, length = _segments(_joints(subject.shape, motion))  # (T, S, 2), (T, S, 2), (T, S)
     world = _to_world(_pixel_centres(size), motion.camera)  # (T, HW, 2)
     u = direction @ world.transpose(1, 2) - (origin * direction).sum(-1, keepdim=True)  # (T, S, HW) along
     v = _normal(direction) @ world.transpose(1, 2) - (origin * _normal(direction)).sum(-1, keepdim=True)  # across
     beyond = u - u.clamp(min=0).minimum(length[..., None])
     distance2 = beyond * beyond + v * v  # (T, S, HW) squared distance to each segment
-    radius = _part_radii(shape)
+    radius = _part_radii(subject.shape)
     covers = distance2[:, :P] <= (radius ** 2)[:, None]  # (T, P, HW)
-    front = (covers * torch.arange(1, P + 1, dtype=torch.float32)[:, None]).amax(1)  # (T, HW): 1 + front part
-    owner = front.long() - 1  # (T, HW): the front part, -1 for the background
-    index = owner.clamp_min(0)[:, None]  # (T, 1, HW)
-    pick = lambda x: x.gather(1, index)[:, 0]  # (T, S, HW) -> (T, HW): the owner's value
-    return dict(owner=owner, u=pick(u), v=pick(v), distance2=pick(distance2), length=length.gather(1, index[:, 0]),
-                radius=radius, world=world, origin=origin[:, :P], direction=direction[:, :P], bones=distance2[:, P:])
-
-# %% ../nbs/02_synth.ipynb #2d57481f
-def _render_frames(subject:Subject, motion:Motion, size:int) -> dict:
-    "Images, labels and the per-pixel geometry (owner part, surface coordinates, world position) of every frame."
-    geometry, look = _pixel_geometry(subject.shape, motion, size), subject.appearance
-    owner, pu, pv, plength, radius = (geometry[k] for k in ('owner', 'u', 'v', 'length', 'radius'))
-    T, P, body = len(motion), len(PART_NAMES), owner >= 0  # body: (T, HW)
-    pradius = radius[owner.clamp_min(0)]  # (T, HW)
+    owner = (covers * torch.arange(1, P + 1, dtype=torch.float32)[:, None]).amax(1).long() - 1  # (T, HW), -1: none
+    body, index = owner >= 0, owner.clamp_min(0)[:, None]  # (T, HW), (T, 1, HW)
+    pu, pv, pd2 = u.gather(1, index)[:, 0], v.gather(1, index)[:, 0], distance2.gather(1, index)[:, 0]  # (T, HW)
+    plength, pradius = length.gather(1, index[:, 0]), radius[index[:, 0]]
     colours = torch.empty(T, size * size, 3)
-    colours[~body] = _texture_colour(look.background, geometry['world'][~body], size)
+    colours[~body] = _texture_colour(look.background, world[~body], size)
     colours[body] = _body_colours(look, owner[body], pu[body], pv[body], plength[body], radius, size)
-    shade = torch.where(body, 1 - 0.15 * geometry['distance2'] / pradius ** 2, 1.0)  # rounded limbs: darker edges
+    shade = torch.where(body, 1 - 0.15 * pd2 / pradius ** 2, 1.0)  # rounded limbs: darker edges
     images = (colours.transpose(1, 2) * shade[:, None]).clamp(0, 1) * 2 - 1  # (T, 3, HW)
-
-    bones = (1 - geometry['bones'] * (size / 1.2) ** 2).clamp_min(0)  # (T, NB, HW): lines about 2.4 pixels wide
+    bones = (1 - distance2[:, P:] * (size / 1.2) ** 2).clamp_min(0)  # (T, NB, HW): lines about 2.4 pixels wide
     skeleton = (_hue_palette(len(_BONES)).T @ bones).clamp(max=1)  # (T, 3, HW)
     parts = (owner[:, None] == torch.arange(P)[:, None]).float()  # (T, P, HW)
     along = torch.where(plength > 0, pu / plength.clamp_min(1e-8), (pu / pradius + 1) / 2)
     surface = torch.stack([along, (pv / pradius + 1) / 2], 1).clamp(0, 1) * body[:, None]  # (T, 2, HW)
     maps = lambda x: x.view(T, -1, size, size)  # (T, C, HW) -> (T, C, H, W)
-    return dict(images=maps(images), labels=maps(torch.cat([skeleton, parts, surface], 1)), **geometry)
+    return dict(images=maps(images), labels=maps(torch.cat([skeleton, parts, surface], 1)), owner=owner, u=pu,
+                v=pv, world=world, origin=origin[:, :P], direction=direction[:, :P])  # the geometry, for the flow
 
 # %% ../nbs/02_synth.ipynb #b3a5717a
 def _flow_and_occlusion(frames:dict, camera:torch.Tensor, size:int):
