@@ -28,13 +28,14 @@ _PARTS = (('thigh_r', 'hip_r', 'knee_r'), ('shin_r', 'knee_r', 'ankle_r'), ('thi
           ('shin_l', 'knee_l', 'ankle_l'), ('torso', 'pelvis', 'neck'), ('head', 'head', 'head'),
           ('upper_arm_r', 'shoulder_r', 'elbow_r'), ('lower_arm_r', 'elbow_r', 'wrist_r'),
           ('upper_arm_l', 'shoulder_l', 'elbow_l'),
-          ('lower_arm_l', 'elbow_l', 'wrist_l'))  # (name, from joint, to joint), back to front
+          ('lower_arm_l', 'elbow_l', 'wrist_l'))  # (name, from joint, to joint), back to front when facing the camera
 _BONES = (('pelvis', 'neck'), ('neck', 'head'), ('neck', 'shoulder_l'), ('shoulder_l', 'elbow_l'),
           ('elbow_l', 'wrist_l'), ('neck', 'shoulder_r'), ('shoulder_r', 'elbow_r'), ('elbow_r', 'wrist_r'),
           ('pelvis', 'hip_l'), ('hip_l', 'knee_l'), ('knee_l', 'ankle_l'), ('pelvis', 'hip_r'), ('hip_r', 'knee_r'),
           ('knee_r', 'ankle_r'))
 PART_NAMES = tuple(name for name, _, _ in _PARTS)
-LABEL_CHANNELS = 3 + len(PART_NAMES) + 2  # skeleton RGB, one mask per part, and the part's surface coordinates U, V
+_SIDES = tuple(1 if name.endswith('_r') else -1 if name.endswith('_l') else 0 for name in PART_NAMES)  # +1 right
+LABEL_CHANNELS = 3 + len(PART_NAMES) + 3  # skeleton RGB, a mask per part, surface coordinates: along, around (cos, sin)
 
 # %% ../nbs/02_synth.ipynb #ca971193
 @dataclass(frozen=True)
@@ -60,12 +61,16 @@ _ANGLE_LIMITS = {'lean': (-0.25, 0.25), 'tilt': (-0.35, 0.35), 'arm_l': (0.1, 2.
 
 @dataclass
 class Motion:
-    "A pose sequence: joint angles, body offset and camera per frame."
+    "A pose sequence: joint angles, body offset, camera and the body's turn, per frame."
     angles:torch.Tensor  # (T, 10) in the order of _ANGLE_LIMITS
     root:torch.Tensor  # (T, 2) sway and bounce of the pelvis, in world units
     camera:torch.Tensor  # (T, 3) zoom about the image centre, pan x, pan y
+    turn:torch.Tensor|None=None  # (T,) radians about the vertical: 0 faces the camera, pi shows the back (None: 0)
+    def __post_init__(self):
+        if self.turn is None: self.turn = torch.zeros(len(self.angles))
     def __len__(self): return len(self.angles)
-    def __getitem__(self, frames): return Motion(self.angles[frames], self.root[frames], self.camera[frames])
+    def __getitem__(self, frames):
+        return Motion(self.angles[frames], self.root[frames], self.camera[frames], self.turn[frames])
 
 # %% ../nbs/02_synth.ipynb #e818616c
 def _wave(rng, n_frames:int, n_terms:int=3, lowest:float=0.05, highest:float=0.15) -> np.ndarray:
@@ -79,7 +84,7 @@ def random_motion(
     rng:np.random.Generator, # the source of randomness
     n_frames:int, # number of frames
 ) -> Motion:
-    "A random procedural dance within joint limits, with sway, bounce and a slow camera zoom and pan."
+    "A random procedural dance within joint limits, with sway, bounce, a turning body and a slow camera zoom and pan."
     check_int(n_frames, 'n_frames')
     angles = []
     for lo, hi in _ANGLE_LIMITS.values():
@@ -90,17 +95,29 @@ def random_motion(
             rng.uniform(0, 0.03) * _wave(rng, n_frames, lowest=0.04, highest=0.08)]
     camera = [1 + rng.uniform(0, 0.06) * _wave(rng, n_frames, 2, 0.005, 0.02),
               *(rng.uniform(0, 0.04) * _wave(rng, n_frames, 2, 0.005, 0.02) for _ in range(2))]
+    turn = (rng.uniform(0, 2 * np.pi) + rng.uniform(-0.12, 0.12) * np.arange(n_frames)  # radians a frame
+            + rng.uniform(0, 0.3) * _wave(rng, n_frames, 2, 0.02, 0.06))
     as_tensor = lambda signals: torch.tensor(np.stack(signals, -1), dtype=torch.float32)  # (T, n)
-    return Motion(as_tensor(angles), as_tensor(root), as_tensor(camera))
+    return Motion(as_tensor(angles), as_tensor(root), as_tensor(camera), as_tensor([turn])[:, 0])
 
-# %% ../nbs/02_synth.ipynb #de713cf8
+# %% ../nbs/02_synth.ipynb #a578f944
 def _direction(angle:torch.Tensor) -> torch.Tensor:
     "Unit vectors (..., 2) at `angle` from straight down (image y points down), turning towards +x."
     return torch.stack([torch.sin(angle), torch.cos(angle)], -1)
 
+def _limb(angle:torch.Tensor, sign:int, facing:torch.Tensor) -> torch.Tensor:
+    "A limb's picture vector (T, 2), length <= 1: `angle` (T,) from down on side `sign`, sideways shrunk by `facing`."
+    return torch.stack([sign * torch.sin(angle) * facing, torch.cos(angle)], -1)
+
+def _lean(vector:torch.Tensor, lean:torch.Tensor) -> torch.Tensor:
+    "Turn picture vectors (T, 2) by the angles `lean` (T,), the way `_direction` turns: _direction(a + l) from (a)."
+    c, s, (x, y) = torch.cos(lean), torch.sin(lean), vector.unbind(-1)
+    return torch.stack([x * c + y * s, y * c - x * s], -1)
+
+# %% ../nbs/02_synth.ipynb #de713cf8
 def _joints(shape:BodyShape, motion:Motion) -> torch.Tensor:
     "World positions (T, 15, 2) of the joints, in the order of _JOINTS."
-    a, s = dict(zip(_ANGLE_LIMITS, motion.angles.unbind(-1))), shape
+    a, s, facing = dict(zip(_ANGLE_LIMITS, motion.angles.unbind(-1))), shape, torch.cos(motion.turn)  # facing (T,)
     centre = 0.5 + (s.torso + s.neck + s.head_radius - s.thigh - s.shin) / 2  # the figure's middle at mid-height
     pelvis = torch.tensor([0.5, centre]) + motion.root  # (T, 2)
     up = -_direction(a['lean'])  # (T, 2)
@@ -108,12 +125,12 @@ def _joints(shape:BodyShape, motion:Motion) -> torch.Tensor:
     neck = pelvis + s.torso * up
     found = {'pelvis': pelvis, 'neck': neck, 'head': neck - s.neck * _direction(a['lean'] + a['tilt'])}
     for side, sign in (('l', -1), ('r', 1)):
-        shoulder, upper_arm = neck + sign * s.shoulder_width * across, a['lean'] + sign * a[f'arm_{side}']
-        elbow = shoulder + s.upper_arm * _direction(upper_arm)
-        wrist = elbow + s.lower_arm * _direction(upper_arm + sign * a[f'elbow_{side}'])
-        hip, thigh = pelvis + torch.tensor([sign * s.hip_width, 0.0]), sign * a[f'leg_{side}']
-        knee = hip + s.thigh * _direction(thigh)
-        ankle = knee + s.shin * _direction(thigh - sign * a[f'knee_{side}'])  # knees bend outwards
+        shoulder = neck + sign * s.shoulder_width * facing[:, None] * across
+        elbow = shoulder + s.upper_arm * _lean(_limb(a[f'arm_{side}'], sign, facing), a['lean'])
+        wrist = elbow + s.lower_arm * _lean(_limb(a[f'arm_{side}'] + a[f'elbow_{side}'], sign, facing), a['lean'])
+        hip = pelvis + torch.stack([sign * s.hip_width * facing, torch.zeros_like(facing)], -1)
+        knee = hip + s.thigh * _limb(a[f'leg_{side}'], sign, facing)
+        ankle = knee + s.shin * _limb(a[f'leg_{side}'] - a[f'knee_{side}'], sign, facing)  # knees bend outwards
         found |= dict(zip([f'{j}_{side}' for j in ('shoulder', 'elbow', 'wrist', 'hip', 'knee', 'ankle')],
                           (shoulder, elbow, wrist, hip, knee, ankle)))
     return torch.stack([found[name] for name in _JOINTS], 1)
@@ -146,13 +163,18 @@ class Texture:
     offset:tuple=(0.0, 0.0)  # where in the photo the patch is centred, in [-1, 1]
     scale:float=1.0  # world units that the whole photo covers
 
+# %% ../nbs/02_synth.ipynb #08511278
 @dataclass(frozen=True)
 class Appearance:
-    "Everything about a subject that the labels must not show."
+    "Everything about a subject that the labels must not show, some of it seen only from some sides."
     skin:tuple; hair:tuple; eyes:tuple; shoes:tuple  # RGB in [0, 1]
     hairline:float  # where the hair starts on the head, in head radii from the centre (lower: more hair)
-    shirt:Texture; trousers:Texture; background:Texture
+    shirt:Texture; shirt_back:Texture  # the front and the back of the shirt
+    sides:tuple  # (left, right) Textures: the shirt's side panel on that side, and that side's sleeve
+    trousers:Texture; background:Texture
     long_sleeves:bool; long_trousers:bool
+    print_colour:tuple|None  # a round print on the front of the shirt, or None
+    bag_side:int; bag_colour:tuple  # 0: no bag; -1 or 1: a bag on the left or right hip
 
 @dataclass(frozen=True)
 class Subject:
@@ -172,14 +194,17 @@ def _random_texture(rng, kinds:tuple, scale:tuple=(0.4, 1.2)) -> Texture:
                    scale=float(rng.uniform(*scale)))
 
 def _random_appearance(rng) -> Appearance:
-    "A random look: skin tone, hair, clothes and background."
+    "A random look: skin tone, hair, clothes (front, back and sides), a print and a bag or not, and background."
     skin = np.array([0.95, 0.75, 0.6]) * rng.uniform(0.25, 1.0) + rng.uniform(-0.04, 0.04, 3)
     clothes = ('plain', 'stripes', 'checks', 'dots', 'photo')
+    cloth = lambda: _random_texture(rng, clothes)
     return Appearance(skin=tuple(float(c) for c in skin), hair=_colour(rng, 0, 0.6), eyes=_colour(rng, 0, 0.25),
                       shoes=_colour(rng, 0, 0.4), hairline=float(rng.uniform(-0.3, 0.45)),
-                      shirt=_random_texture(rng, clothes), trousers=_random_texture(rng, clothes),
+                      shirt=cloth(), shirt_back=cloth(), sides=(cloth(), cloth()), trousers=cloth(),
                       background=_random_texture(rng, ('plain', 'gradient', 'photo'), (1.5, 2.5)),
-                      long_sleeves=bool(rng.random() < 0.5), long_trousers=bool(rng.random() < 0.6))
+                      long_sleeves=bool(rng.random() < 0.5), long_trousers=bool(rng.random() < 0.6),
+                      print_colour=_colour(rng) if rng.random() < 0.5 else None,
+                      bag_side=int(rng.choice([-1, 0, 1])), bag_colour=_colour(rng, 0, 0.8))
 
 def random_subject(
     rng:np.random.Generator, # the source of randomness
@@ -247,6 +272,17 @@ def _part_radii(shape:BodyShape) -> torch.Tensor:
 
 def _normal(direction:torch.Tensor) -> torch.Tensor: return torch.stack([-direction[..., 1], direction[..., 0]], -1)
 
+# %% ../nbs/02_synth.ipynb #72f32202
+_KINDS = ('thigh', 'shin', 'torso', 'head', 'upper', 'lower')  # the kinds of part (upper and lower arm)
+_KIND = torch.tensor([_KINDS.index(name.split('_')[0]) for name in PART_NAMES])  # (P,) each part's kind
+_LAYER = torch.tensor([0.0, 1, 2, 3, 10, 11, 12, 13, 14, 15])  # facing the camera: legs, torso, head, arms
+
+def _part_order(turn:torch.Tensor) -> torch.Tensor:
+    "Drawing priority (T, P) of the parts, all > 0: where parts overlap, the highest is in front."
+    near = torch.sin(turn)[:, None] * torch.tensor(_SIDES, dtype=torch.float32)  # (T, P): 1 for a side turned to us
+    leg, arm = _KIND <= 1, _KIND >= 4
+    return 3 + _LAYER + 2.5 * near * leg - 8 * ((near < -0.35) & arm)  # the nearer leg in front; a far arm behind
+
 # %% ../nbs/02_synth.ipynb #06ef34e8
 def _pixel_centres(size:int) -> torch.Tensor:
     "Image coordinates (HW, 2) of the pixel centres, x then y, in [0, 1]."
@@ -259,27 +295,56 @@ def _to_world(image_xy, camera): return (image_xy - 0.5 - camera[:, None, 1:]) /
 def _to_image(world_xy, camera): return (world_xy - 0.5) * camera[:, None, :1] + 0.5 + camera[:, None, 1:]
 
 # %% ../nbs/02_synth.ipynb #79a48882
-def _body_colours(look:Appearance, part, u, v, length, radius, size:int) -> torch.Tensor:
-    "Colours (N, 3) in [0, 1] of body pixels from their part, surface coordinates and part length (N,), and radii (P,)."
-    colour = torch.empty(len(part), 3)
-    skin = lambda n: torch.tensor(look.skin).expand(n, 3)
-    for i, name in enumerate(PART_NAMES):
-        at = part == i
-        if not at.any(): continue
-        pu, pv, end, r, uv = u[at], v[at], length[at], radius[i], torch.stack([u[at], v[at]], -1)
-        kind = name.split('_')[0]
-        if kind == 'head':
-            eye = _ramp((0.16 * r - ((pu - 0.05 * r) ** 2 + (pv.abs() - 0.4 * r) ** 2).sqrt()) * size)
-            c = _mix(_mix(skin(len(pu)), look.eyes, eye), look.hair, _ramp((pu - look.hairline * r) * size))
-        elif kind in ('torso', 'upper'): c = _texture_colour(look.shirt, uv, size)
-        elif kind == 'thigh': c = _texture_colour(look.trousers, uv, size)
-        elif kind == 'lower':
-            sleeve = _texture_colour(look.shirt, uv, size) if look.long_sleeves else skin(len(pu))
-            c = _mix(sleeve, look.skin, _ramp((pu - 0.85 * end) * size))  # the hand
-        else:  # shin
-            leg = _texture_colour(look.trousers, uv, size) if look.long_trousers else skin(len(pu))
-            c = _mix(leg, look.shoes, _ramp((pu - 0.88 * end) * size))  # the shoe
-        colour[at] = c
+_MATERIALS = ('shirt', 'shirt_back', 'side_l', 'side_r', 'trousers', 'skin', 'shoes')  # what a body pixel is made of
+
+def _material_weights(look:Appearance, part, u, azimuth, length, r, size:int) -> torch.Tensor:
+    "The weight (N, 7) of each of _MATERIALS at body pixels of `part` (N,); rows sum to 1, the head is all skin."
+    thigh, shin, torso, _, upper, lower = (_KIND[part] == k for k in range(len(_KINDS)))
+    side = torch.tensor(_SIDES)[part]
+    front = _ramp(torch.cos(azimuth) * r * size)  # 1 on the front half, 0 on the back
+    panel_l, panel_r = (_ramp((sign * torch.sin(azimuth) - 0.825) / 0.565 * r * size) for sign in (-1, 1))
+    hand, shoe = lower * _ramp((u - 0.85 * length) * size), shin * _ramp((u - 0.88 * length) * size)
+    sleeve, shirt = upper + lower * look.long_sleeves * (1 - hand), torso * (1 - panel_l - panel_r)
+    weights = torch.stack([shirt * front, shirt * (1 - front), torso * panel_l + sleeve * (side < 0),
+                           torso * panel_r + sleeve * (side > 0), thigh + shin * look.long_trousers * (1 - shoe),
+                           torch.zeros_like(u), shoe], 1)  # (N, 7)
+    weights[:, 5] = 1 - weights.sum(1)  # bare skin: short sleeves or trousers, the hands, the head
+    return weights
+
+# %% ../nbs/02_synth.ipynb #38d03fc0
+def _head_colours(look:Appearance, u, azimuth, r, size:int) -> torch.Tensor:
+    "Head colours (N, 3): skin with eyes on the front, hair above the hairline and all over the back."
+    eye = _ramp((0.16 * r - ((u - 0.05 * r) ** 2 + (r * (azimuth.abs() - 0.4)) ** 2).sqrt()) * size)
+    face = _mix(torch.tensor(look.skin).expand(len(u), 3), look.eyes, eye)
+    hair = torch.maximum(_ramp((u - look.hairline * r) * size), _ramp((-torch.cos(azimuth) - 0.1) * r * size))
+    return _mix(face, look.hair, hair)
+
+def _paint(colour:torch.Tensor, paint:tuple, weight:torch.Tensor) -> torch.Tensor:
+    "Paint a plain colour over colours (N, 3), in place, with weights (N,) in [0, 1]."
+    at = weight > 0
+    colour[at] = _mix(colour[at], paint, weight[at])
+    return colour
+
+# %% ../nbs/02_synth.ipynb #40ef14de
+def _body_colours(look:Appearance, part, u, azimuth, length, radius, size:int) -> torch.Tensor:
+    "Colours (N, 3) of body pixels from part, u along, azimuth around (0 the front) and part length (N,); radii (P,)."
+    r = radius[part]  # (N,)
+    uv = torch.stack([u, r * azimuth], -1)  # along and around, in world units
+    colour = torch.zeros(len(part), 3)
+    paints = (look.shirt, look.shirt_back, *look.sides, look.trousers, look.skin, look.shoes)
+    for paint, weight in zip(paints, _material_weights(look, part, u, azimuth, length, r, size).T):
+        at = weight > 0
+        if at.any():
+            top = _texture_colour(paint, uv[at], size) if isinstance(paint, Texture) else torch.tensor(paint)
+            colour[at] += weight[at, None] * top
+    head, torso = part == PART_NAMES.index('head'), part == PART_NAMES.index('torso')
+    colour[head] = _head_colours(look, u[head], azimuth[head], r[head], size)
+    if look.print_colour is not None:  # round, on the middle of the chest
+        spot = ((u - 0.6 * length) ** 2 + (r * azimuth) ** 2).sqrt()
+        _paint(colour, look.print_colour, torso * _ramp((0.4 * r - spot) * size) * (azimuth.abs() < 1))
+    if look.bag_side:  # on one hip
+        across, low = (azimuth - look.bag_side * math.pi / 2).abs(), (u - 0.25 * length).abs()
+        _paint(colour, look.bag_colour, torso * _ramp((0.7 - across) * r * size) * _ramp((0.2 * length - low) * size))
     return colour
 
 # %% ../nbs/02_synth.ipynb #a853dbc3
@@ -288,58 +353,86 @@ def _hue_palette(n:int) -> torch.Tensor:
     k = (torch.tensor([5.0, 3.0, 1.0]) + (torch.arange(n) / n)[:, None] * 6) % 6  # (n, 3)
     return 1 - torch.minimum(k, 4 - k).clamp(0, 1)
 
+# %% ../nbs/02_synth.ipynb #85e94de5
+def _coordinates(shape:BodyShape, motion:Motion, size:int) -> dict:
+    "Every pixel's u along and v across every segment (T, S, HW), its squared distance to it, the segments, the world."
+    origin, direction, length = _segments(_joints(shape, motion))  # (T, S, 2), (T, S, 2), (T, S)
+    world = _to_world(_pixel_centres(size), motion.camera)  # (T, HW, 2)
+    u = torch.baddbmm(-(origin * direction).sum(-1, keepdim=True), direction, world.transpose(1, 2))  # (T, S, HW)
+    v = torch.baddbmm(-(origin * _normal(direction)).sum(-1, keepdim=True), _normal(direction), world.transpose(1, 2))
+    nearest = u.clamp(min=0)  # the segment's point nearest to the pixel, as its u
+    torch.minimum(nearest, length[..., None], out=nearest)
+    distance2 = nearest.sub_(u).square_().addcmul_(v, v)  # (T, S, HW) squared distance to each segment
+    return dict(origin=origin, direction=direction, length=length, world=world, u=u, v=v, distance2=distance2)
+
 # %% ../nbs/02_synth.ipynb #2d57481f
 def _render_frames(subject:Subject, motion:Motion, size:int) -> dict:
     "Images, labels and the per-pixel geometry (owner part, surface coordinates, world position) of every frame."
-    # one function on purpose: split, it freed big temporaries mid-way (2.3M page faults, 37 not 57 episodes/s)
-    T, P, look = len(motion), len(PART_NAMES), subject.appearance
-    origin, direction, length = _segments(_joints(subject.shape, motion))  # (T, S, 2), (T, S, 2), (T, S)
-    world = _to_world(_pixel_centres(size), motion.camera)  # (T, HW, 2)
-    u = direction @ world.transpose(1, 2) - (origin * direction).sum(-1, keepdim=True)  # (T, S, HW) along
-    v = _normal(direction) @ world.transpose(1, 2) - (origin * _normal(direction)).sum(-1, keepdim=True)  # across
-    beyond = u - u.clamp(min=0).minimum(length[..., None])
-    distance2 = beyond * beyond + v * v  # (T, S, HW) squared distance to each segment
-    radius = _part_radii(subject.shape)
-    covers = distance2[:, :P] <= (radius ** 2)[:, None]  # (T, P, HW)
-    owner = (covers * torch.arange(1, P + 1, dtype=torch.float32)[:, None]).amax(1).long() - 1  # (T, HW), -1: none
+    T, P, look, radius = len(motion), len(PART_NAMES), subject.appearance, _part_radii(subject.shape)
+    at = _coordinates(subject.shape, motion, size)  # kept to the end: its big tensors freed mid-way cost page faults
+    covers = at['distance2'][:, :P] <= (radius ** 2)[:, None]  # (T, P, HW)
+    front, owner = (covers * _part_order(motion.turn)[..., None]).max(1)  # (T, HW): priorities are > 0
+    owner = torch.where(front > 0, owner, -1)  # -1: no part
     body, index = owner >= 0, owner.clamp_min(0)[:, None]  # (T, HW), (T, 1, HW)
-    pu, pv, pd2 = u.gather(1, index)[:, 0], v.gather(1, index)[:, 0], distance2.gather(1, index)[:, 0]  # (T, HW)
-    plength, pradius = length.gather(1, index[:, 0]), radius[index[:, 0]]
-    colours = torch.empty(T, size * size, 3)
+    pu, pv, pd2 = (at[key].gather(1, index)[:, 0] for key in ('u', 'v', 'distance2'))  # (T, HW) of the owner
+    plength, pradius = at['length'].gather(1, index[:, 0]), radius[index[:, 0]]
+    turned = torch.asin((pv / pradius).clamp(-1, 1))  # (T, HW) the azimuth shown, from the view direction
+    azimuth = torch.remainder(motion.turn[:, None] + turned + math.pi, 2 * math.pi) - math.pi  # in [-pi, pi)
+    colours, world = torch.empty(T, size * size, 3), at['world']
     colours[~body] = _texture_colour(look.background, world[~body], size)
-    colours[body] = _body_colours(look, owner[body], pu[body], pv[body], plength[body], radius, size)
+    colours[body] = _body_colours(look, owner[body], pu[body], azimuth[body], plength[body], radius, size)
     shade = torch.where(body, 1 - 0.15 * pd2 / pradius ** 2, 1.0)  # rounded limbs: darker edges
     images = (colours.transpose(1, 2) * shade[:, None]).clamp(0, 1) * 2 - 1  # (T, 3, HW)
-    bones = (1 - distance2[:, P:] * (size / 1.2) ** 2).clamp_min(0)  # (T, NB, HW): lines about 2.4 pixels wide
+    bones = (1 - at['distance2'][:, P:] * (size / 1.2) ** 2).clamp_min(0)  # (T, NB, HW): lines about 2.4 px wide
     skeleton = (_hue_palette(len(_BONES)).T @ bones).clamp(max=1)  # (T, 3, HW)
     parts = (owner[:, None] == torch.arange(P)[:, None]).float()  # (T, P, HW)
     along = torch.where(plength > 0, pu / plength.clamp_min(1e-8), (pu / pradius + 1) / 2)
-    surface = torch.stack([along, (pv / pradius + 1) / 2], 1).clamp(0, 1) * body[:, None]  # (T, 2, HW)
+    around = torch.stack([torch.cos(azimuth), torch.sin(azimuth)], 1) / 2 + 0.5  # (T, 2, HW)
+    surface = torch.cat([along[:, None].clamp(0, 1), around], 1) * body[:, None]  # (T, 3, HW)
     maps = lambda x: x.view(T, -1, size, size)  # (T, C, HW) -> (T, C, H, W)
     return dict(images=maps(images), labels=maps(torch.cat([skeleton, parts, surface], 1)), owner=owner, u=pu,
-                v=pv, world=world, origin=origin[:, :P], direction=direction[:, :P])  # the geometry, for the flow
+                v=pv, azimuth=azimuth, world=world, origin=at['origin'][:, :P], direction=at['direction'][:, :P],
+                radius=radius, turn=motion.turn, camera=motion.camera)  # the geometry, for the flow
 
 # %% ../nbs/02_synth.ipynb #b3a5717a
-def _flow_and_occlusion(frames:dict, camera:torch.Tensor, size:int):
-    "Exact backward flow (T, 2, H, W) and occlusion (T, 1, H, W) from the geometry of `_render_frames`."
-    owner, world = frames['owner'], frames['world']  # (T, HW), (T, HW, 2)
-    T = len(owner)
-    before = lambda x: torch.cat([x[:1], x[:-1]])  # the previous frame's value (frame 0 maps to itself)
-    part = owner.clamp_min(0)[..., None].expand(-1, -1, 2)  # (T, HW, 2)
-    origin, direction = before(frames['origin']).gather(1, part), before(frames['direction']).gather(1, part)
-    body_then = origin + frames['u'][..., None] * direction + frames['v'][..., None] * _normal(direction)
-    world_then = torch.where((owner >= 0)[..., None], body_then, world)  # the background stays put in the world
-    image_then = _to_image(world_then, before(camera))  # (T, HW, 2)
+def _backward_flow(target:dict, source:dict, size:int):
+    "Exact backward flow (N, 2, H, W) from each target frame to its source frame, and occlusion (N, 1, H, W)."
+    owner, world = target['owner'], target['world']  # (N, HW), (N, HW, 2): geometry from `_render_frames`
+    n, i = (owner >= 0).nonzero(as_tuple=True)  # (M,) frame and pixel of each body pixel
+    k = owner[n, i]  # (M,) its part
+    origin, direction = source['origin'][n, k], source['direction'][n, k]  # (M, 2) the part's frame in the source
+    turned = target['azimuth'][n, i] - source['turn'][n]  # (M,): the point's azimuth seen from the source
+    across = target['radius'][k] * torch.sin(turned)  # (M,): its v in the source
+    world_then = world.clone()  # the background stays put in the world; body points move with their parts
+    world_then[n, i] = origin + target['u'][n, i, None] * direction + across[:, None] * _normal(direction)
+    faces_away = torch.zeros_like(owner, dtype=torch.bool)
+    faces_away[n, i] = torch.cos(turned) <= 0  # the source sees the other side of the part
+    image_then = _to_image(world_then, source['camera'])  # (N, HW, 2)
     flow = (image_then - _pixel_centres(size)) * size  # in pixels
-    flow[0] = 0
-    source = image_then * size - 0.5  # pixel coordinates in frame t-1
-    col, row = source[..., 0].floor().long(), source[..., 1].floor().long()
-    occluded = (col < 0) | (col >= size - 1) | (row < 0) | (row >= size - 1)
-    corner = row.clamp(0, size - 2) * size + col.clamp(0, size - 2)
-    for offset in (0, 1, size, size + 1):  # the four pixels bilinear sampling blends
-        occluded |= before(owner).gather(1, corner + offset) != owner
-    occluded[0] = True
-    return flow.transpose(1, 2).reshape(T, 2, size, size), occluded.view(T, 1, size, size).float()
+    at = image_then * size - 0.5  # pixel coordinates in the source
+    col, row = at[..., 0].floor().long(), at[..., 1].floor().long()
+    occluded = (col < 0) | (col >= size - 1) | (row < 0) | (row >= size - 1) | faces_away
+    corner = row.clamp(0, size - 2) * size + col.clamp(0, size - 2)  # (N, HW), then the four pixels bilinear blends:
+    corners = torch.cat([corner, corner + 1, corner + size, corner + size + 1], 1)  # (N, 4 HW)
+    occluded |= (source['owner'].gather(1, corners).view(len(owner), 4, -1) != owner[:, None]).any(1)
+    return flow.transpose(1, 2).reshape(-1, 2, size, size), occluded.view(-1, 1, size, size).float()
+
+_SOURCE_KEYS = ('origin', 'direction', 'turn', 'camera', 'owner')
+
+def _flow_and_occlusion(frames:dict, size:int):
+    "Exact backward flow (T, 2, H, W) and occlusion (T, 1, H, W) of each frame from the previous one."
+    before = lambda x: torch.cat([x[:1], x[:-1]])  # the previous frame's value (frame 0 maps to itself)
+    flow, occluded = _backward_flow(frames, {key: before(frames[key]) for key in _SOURCE_KEYS}, size)
+    flow[0], occluded[0] = 0, 1; return flow, occluded
+
+# %% ../nbs/02_synth.ipynb #735309e8
+def _example_flows(clip:dict, examples:dict, size:int):
+    "Exact backward flow (T, K, 2, H, W) from every clip frame to every example, and occlusion (T, K, 1, H, W)."
+    T, K = len(clip['owner']), len(examples['owner'])
+    target = {key: clip[key].repeat_interleave(K, 0) for key in ('owner', 'world', 'u', 'azimuth')}  # (T*K, ...)
+    source = {key: examples[key].repeat(T, *[1] * (examples[key].ndim - 1)) for key in _SOURCE_KEYS}
+    flow, occluded = _backward_flow(target | {'radius': clip['radius']}, source, size)
+    return flow.view(T, K, 2, size, size), occluded.view(T, K, 1, size, size)
 
 # %% ../nbs/02_synth.ipynb #2a92b39d
 def render(
@@ -355,7 +448,7 @@ def render(
     check_int(size, 'size', 8)
     frames = _render_frames(subject, motion, int(size))
     out = {'images': frames['images'], 'labels': frames['labels']}
-    if with_flow: out['flows'], out['occlusions'] = _flow_and_occlusion(frames, motion.camera, int(size))
+    if with_flow: out['flows'], out['occlusions'] = _flow_and_occlusion(frames, int(size))
     return out
 
 # %% ../nbs/02_synth.ipynb #02b444eb
@@ -376,23 +469,28 @@ def labels_to_rgb(
 _SPLITS = {'train': 0, 'test': 1}
 _DEFAULT_SUBJECTS = {'train': 10_000, 'test': 200}
 _REFERENCE_GAP, _REFERENCE_WINDOW = 8, 24  # examples come from frames [clip_len + gap, clip_len + gap + window)
+_GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))  # about 2.4 rad: the first K views of the sequence spread for any K
 
 def _split_rng(seed:int, split:str, *key:int) -> np.random.Generator:
     "A generator for `key` within `split`; different seeds, splits and keys give independent streams."
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_SPLITS[split], *key)))
 
 def _render_episode(subject:Subject, rng:np.random.Generator, size:int, clip_len:int, k_shot:int) -> dict:
-    "Draw a dance from `rng`; render its first `clip_len` frames, and `k_shot` examples from later in it."
+    "A dance from `rng`: its first `clip_len` frames, `k_shot` later poses seen from spread sides, the flows between."
     start = clip_len + _REFERENCE_GAP
     motion = random_motion(rng, start + max(_REFERENCE_WINDOW, k_shot))
-    examples = start + np.sort(rng.choice(len(motion) - start, k_shot, replace=False))
-    clip = render(subject, motion[:clip_len], size)
-    refs = render(subject, motion[torch.from_numpy(examples)], size, with_flow=False)
-    return dict(ref_images=refs['images'], ref_labels=refs['labels'], **clip)
+    poses = motion[torch.from_numpy(start + np.sort(rng.choice(len(motion) - start, k_shot, replace=False)))]
+    views = rng.uniform(0, 2 * np.pi) + _GOLDEN_ANGLE * np.arange(k_shot) + rng.normal(0, 0.2, k_shot)
+    poses.turn = torch.tensor(views, dtype=torch.float32)
+    clip, refs = _render_frames(subject, motion[:clip_len], size), _render_frames(subject, poses, size)
+    flows, occlusions = _flow_and_occlusion(clip, size)
+    ref_flows, ref_occlusions = _example_flows(clip, refs, size)
+    return dict(ref_images=refs['images'], ref_labels=refs['labels'], images=clip['images'], labels=clip['labels'],
+                flows=flows, occlusions=occlusions, ref_flows=ref_flows, ref_occlusions=ref_occlusions)
 
 # %% ../nbs/02_synth.ipynb #3d3cc7a0
 class SynthPose(torch.utils.data.Dataset):
-    "Few-shot episodes of synthetic dancers: K examples of a subject and a clip with labels, exact flow and occlusion."
+    "Few-shot episodes of synthetic dancers: K examples of a subject, a clip, labels, and exact flows and occlusions."
     def __init__(self,
         split:str='train', # 'train' or 'test': disjoint subjects
         size:int=64, # image size in pixels, divisible by 16
@@ -415,7 +513,7 @@ class SynthPose(torch.utils.data.Dataset):
         return random_subject(_split_rng(self.seed, self.split, int(i), 0))
 
     def __getitem__(self, i:int) -> dict:
-        "Episode `i`: K examples and a clip of subject i % n_subjects, in its dance number i // n_subjects."
+        "Episode `i`: subject i % n_subjects in its dance number i // n_subjects; examples, clip, flows, occlusions."
         if not -len(self) <= i < len(self): raise IndexError(f"index: expected an int in [0, {len(self)}), got {i}")
         dance, subject_id = divmod(i % len(self), self.n_subjects)
         subject, rng = self.subject(subject_id), _split_rng(self.seed, self.split, subject_id, 1 + dance)
