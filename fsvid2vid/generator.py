@@ -7,6 +7,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/generator.html.md"""
 # %% ../nbs/07_generator.ipynb #ada006d5
 from __future__ import annotations
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.nn as nn
@@ -31,18 +32,17 @@ class GeneratorConfig:
     label_nc:int=LABEL_CHANNELS  # L: channels of a label map (SynthPose's by default)
     n_prev:int=2  # how many previous frames (and their labels) W and M see
     n_filters:int=32  # channels of H and E_F at full resolution, doubled at each halving
-    max_filters:int=256  # channel cap of H and E_F
+    max_filters:int=128  # channel cap of H, E_F and W/M
     n_downsample:int=4  # H starts at 1/2**n_downsample of the frame size
     n_adaptive_layers:int=2  # the top (highest-resolution) blocks of H whose SPADE weights E writes
+    generate_embedding:bool=True  # E also writes a change to the label embedding theta_S of those norms (as released)
     n_spade_hidden:int=64  # hidden channels of every SPADE label embedding
     composition:str='paper'  # 'paper': blend warped frames with H's output; 'reference': they modulate H (released)
     attention:bool=True  # combine K>1 examples by attention (E_A); False averages their features
     attention_scale:int=2  # E_F scale where the K examples are combined (keys at 1/2**attention_scale)
     n_attention_channels:int=64  # channels of E_A's keys and queries
     warp_reference:bool=True  # also warp the most-attended example to the current frame (a second W, M), as released
-    n_flow_filters:int=32  # channels of W/M at full resolution
-    n_flow_downsample:int=3  # halvings in W/M's encoder
-    n_flow_blocks:int=2  # residual blocks at W/M's bottleneck
+    n_flow_filters:int=32; n_flow_downsample:int=3; n_flow_blocks:int=2  # W/M: full-size channels, halvings, res blocks
 
     def __post_init__(self):
         for name in ('label_nc', 'n_prev', 'n_filters', 'max_filters', 'n_spade_hidden', 'n_attention_channels',
@@ -224,7 +224,8 @@ class Vid2VidGenerator(FrameGenerator):
 class FewShotGenerator(FrameGenerator):
     "Few-shot vid2vid: W and M warp the past, E turns K examples into the SPADE weights of H, which draws what is new."
     def __init__(self, cfg:GeneratorConfig):
-        super().__init__(cfg, DynamicSPADE, n_warps=1 + cfg.warp_reference, head=False)  # H, W and M
+        super().__init__(cfg, partial(DynamicSPADE, generated_embedding=cfg.generate_embedding),  # theta_S by E too
+                         n_warps=1 + cfg.warp_reference, head=False)  # H, W and M
         self.example_encoder = ExampleEncoder(cfg.label_nc, cfg.n_filters, cfg.n_downsample, cfg.max_filters)  # E_F
         self.label_encoder = (LabelEncoder(cfg.label_nc, cfg.n_attention_channels, cfg.n_filters, cfg.attention_scale)
                               if cfg.attention else None)  # E_A
@@ -237,9 +238,8 @@ class FewShotGenerator(FrameGenerator):
         "All of E for one frame: features, generated weights, attention mass (for K = 1 independent of `label`)."
         features, mass = _encode_examples(self.example_encoder, self.label_encoder, ref_images, ref_labels, label,
                                           self.cfg.attention_scale)
-        weights = {}  # {scale: {norm name: generated gamma/beta weights}}
-        for (s, name), w in zip(self.adaptive_norms, self.weight_generator(features)):
-            weights.setdefault(s, {})[name] = w
+        weights = {}  # {scale: {norm name: generated weights}}
+        for (s, n), w in zip(self.adaptive_norms, self.weight_generator(features)): weights.setdefault(s, {})[n] = w
         return {'features': features, 'weights': weights, 'mass': mass}
 
     def condition(self, label:torch.Tensor, ref_images, ref_labels, examples:dict|None) -> tuple:
@@ -270,7 +270,7 @@ class ClipGenerator(nn.Module):
         ref_labels:torch.Tensor, # (B, K, L, H, W) their labels
         first_frames:torch.Tensor|None=None, # (B, F, 3, H, W) given frames that start the clip (not generated)
         on_frame=None, # called with t after each generated frame (a progress bar)
-    ) -> dict: # image, flow, mask, warped of the generated frames, stacked over time: (B, T-F, ...)
+    ) -> dict: # the generator's outputs for the generated frames, stacked over time: (B, T-F, ...)
         "Generate a clip frame by frame, feeding back the frames; E runs once per clip for K = 1."
         examples = None  # for K = 1 E does not depend on the pose: run it once per clip
         if isinstance(self.generator, FewShotGenerator) and ref_images.shape[1] == 1:
@@ -281,7 +281,7 @@ class ClipGenerator(nn.Module):
             if on_frame is not None: on_frame(t)
             return outputs[-1]['image']
         rollout(step, labels, first_frames, n_prev=self.generator.cfg.n_prev, detach=self.detach_previous)
-        return {k: torch.stack([o[k] for o in outputs], 1) for k in ('image', 'flow', 'mask', 'warped')}
+        return {k: torch.stack([o[k] for o in outputs], 1) for k in outputs[0]}  # every output, over time
 
 # %% ../nbs/07_generator.ipynb #2b83ea27
 def parameter_table(model:nn.Module) -> dict[str, int]:

@@ -79,61 +79,83 @@ class ModulationTarget(NamedTuple):
     scale:int  # which scale of E_F's features to read
     n_channels:int  # C: channels the layer normalises (rows of gamma and beta)
     n_hidden:int  # C_h: hidden label channels the gamma and beta convolutions read
-    kernel_size:int=1  # of the generated convolutions
+    kernel_size:int=1  # of the generated gamma and beta convolutions
+    label_nc:int=0  # L: also write the label embedding theta_S (C_h rows over L channels); 0: it is learned only
+    embed_kernel:int=3  # of the generated label embedding
+
+# %% ../nbs/05_weight_generation.ipynb #2b7f0c27
+def _row_means(regions:nn.Module, image_features:torch.Tensor, label_features:torch.Tensor) -> torch.Tensor:
+    "Each row's mean image feature (B, R, C_s) over its soft region: `regions` maps label features to R row logits."
+    share = regions(label_features).flatten(2).softmax(dim=1)  # (B, R, hw): every pixel shared out among the rows
+    return share @ image_features.flatten(2).transpose(1, 2) / share.sum(-1, keepdim=True)
+
+def _row_writer(in_channels:int, n_rows:int, row_size:int, n_hidden:int) -> nn.ModuleDict:
+    "The soft regions (a 1x1 conv to `n_rows`) and the MLP that writes a row of `row_size` numbers from each."
+    mlp = nn.Sequential(nn.Linear(in_channels, n_hidden), nn.LeakyReLU(0.2), nn.Linear(n_hidden, row_size))
+    with torch.no_grad(): mlp[-1].weight.mul_(0.1); mlp[-1].bias.zero_()  # small at first: close to a plain norm
+    return nn.ModuleDict({'regions': nn.Conv2d(in_channels, n_rows, 1), 'mlp': mlp})
+
+def _write_rows(writer:nn.ModuleDict, image_features:torch.Tensor, label_features:torch.Tensor) -> torch.Tensor:
+    "The rows (B, R, row size) a `_row_writer` writes from E_F's image and label features at one scale."
+    return writer['mlp'](_row_means(writer['regions'], image_features, label_features))
 
 # %% ../nbs/05_weight_generation.ipynb #47913203
 class WeightGenerator(nn.Module):
-    "E_P: map example features to the gamma/beta convolution weights of DynamicSPADE layers."
+    "E_P: map example features to the weights of DynamicSPADE layers: gamma/beta convolutions [, label embedding]."
     def __init__(self,
         feature_channels:list[int], # channels of E_F's features at each scale
         targets:list[ModulationTarget], # the layers to write weights for
         n_hidden:int=64, # hidden width of the row MLPs
     ):
         super().__init__()
-        self.targets = [ModulationTarget(*t) for t in targets]
-        self.regions = nn.ModuleList([nn.Conv2d(feature_channels[t.scale], t.n_channels, 1) for t in self.targets])
-        self.mlps = nn.ModuleList([nn.Sequential(nn.Linear(feature_channels[t.scale], n_hidden), nn.LeakyReLU(0.2),
-                                                 nn.Linear(n_hidden, 2 * (t.n_hidden * t.kernel_size ** 2 + 1)))
-                                   for t in self.targets])
-        with torch.no_grad():  # start with small gamma and beta, so each DynamicSPADE starts close to a plain norm
-            for mlp in self.mlps: mlp[-1].weight.mul_(0.1); mlp[-1].bias.zero_()
+        self.targets, width = [ModulationTarget(*t) for t in targets], lambda t: feature_channels[t.scale]
+        self.spade = nn.ModuleList([_row_writer(width(t), t.n_channels, 2 * (t.n_hidden * t.kernel_size ** 2 + 1),
+                                                n_hidden) for t in self.targets])
+        self.embed = nn.ModuleDict({str(i): _row_writer(width(t), t.n_hidden, t.label_nc * t.embed_kernel ** 2 + 1,
+                                                        n_hidden) for i, t in enumerate(self.targets) if t.label_nc})
 
     def forward(self, features:list[tuple[torch.Tensor, torch.Tensor]]) -> list[dict]:
-        "E_F's features -> for each target: gamma/beta weights (B, C, C_h, k, k) and biases (B, C)."
+        "E_F's features -> per target: gamma/beta weights (B, C, C_h, k, k), biases (B, C) [, embed_weight, _bias]."
         weights = []
-        for target, regions, mlp in zip(self.targets, self.regions, self.mlps):
-            image_features, label_features = features[target.scale]  # (B, C_s, h, w) each
-            share = regions(label_features).flatten(2).softmax(dim=1)  # (B, C, hw)
-            rows = share @ image_features.flatten(2).transpose(1, 2) / share.sum(-1, keepdim=True)  # (B, C, C_s) means
-            gamma, beta = mlp(rows).chunk(2, dim=-1)  # (B, C, C_h*k*k + 1) each
-            shape = (*rows.shape[:2], target.n_hidden, target.kernel_size, target.kernel_size)  # (B, C, C_h, k, k)
-            weights.append({'gamma_weight': gamma[..., :-1].reshape(shape), 'gamma_bias': gamma[..., -1],
-                            'beta_weight': beta[..., :-1].reshape(shape), 'beta_bias': beta[..., -1]})
+        for i, (t, writer) in enumerate(zip(self.targets, self.spade)):
+            rows = _write_rows(writer, *features[t.scale])  # (B, C, row size) from (B, C_s, h, w) features
+            (gamma, beta), shape = rows.chunk(2, dim=-1), (*rows.shape[:2], t.n_hidden, t.kernel_size, t.kernel_size)
+            out = {'gamma_weight': gamma[..., :-1].reshape(shape), 'gamma_bias': gamma[..., -1],
+                   'beta_weight': beta[..., :-1].reshape(shape), 'beta_bias': beta[..., -1]}
+            if t.label_nc:  # theta_S: (B, C_h, L, k, k) and (B, C_h)
+                rows = _write_rows(self.embed[str(i)], *features[t.scale])
+                out |= {'embed_weight': rows[..., :-1].unflatten(-1, (t.label_nc, t.embed_kernel, t.embed_kernel)),
+                        'embed_bias': rows[..., -1]}
+            weights.append(out)
         return weights
 
 # %% ../nbs/05_weight_generation.ipynb #2f03eab6
 class DynamicSPADE(nn.Module):
-    "SPADE whose gamma and beta convolutions are given per sample (generated by E_P) instead of learned."
+    "SPADE whose gamma and beta convolutions (and a change to its label embedding) are given per sample, by E_P."
     def __init__(self,
         n_channels:int, # channels of the features x
         label_nc:int, # channels of the label map s
         n_hidden:int=64, # channels of the shared label embedding (the generated convolutions read these)
         kernel_size:int=1, # kernel of the generated convolutions
         norm:str='instance', # 'instance' or 'batch' (parameter-free)
+        generated_embedding:bool=False, # E_P also writes a change to the label embedding theta_S (as released)
     ):
         super().__init__()
-        self.norm = parameter_free_norm(norm, n_channels)
-        self.shared = label_embedding(label_nc, n_hidden, 3)  # learned (the released code generates it too)
-        self.n_channels, self.n_hidden, self.kernel_size = n_channels, n_hidden, kernel_size
+        self.norm, self.generated_embedding = parameter_free_norm(norm, n_channels), generated_embedding
+        self.shared = label_embedding(label_nc, n_hidden, 3)  # theta_S: learned, plus E_P's change when generated
+        self.n_channels, self.n_hidden, self.kernel_size, self.label_nc = n_channels, n_hidden, kernel_size, label_nc
 
     def target(self, scale:int) -> ModulationTarget:
-        "What E_P must generate for this layer, reading E_F at `scale`."
-        return ModulationTarget(scale, self.n_channels, self.n_hidden, self.kernel_size)
-
+        "What E_P must generate for this layer, reading E_F at `scale`."  # the embedding too, if generated
+        return ModulationTarget(scale, self.n_channels, self.n_hidden, self.kernel_size,
+                                self.label_nc if self.generated_embedding else 0, self.shared[0].kernel_size[0])
     def forward(self, x:torch.Tensor, label:torch.Tensor, weights:dict) -> torch.Tensor:
         "(B, C, H, W) features, (B, L, H', W') label map, E_P's weights for this layer -> (B, C, H, W)."
-        hidden = embed_label(self.shared, label, x.shape[-2:])  # (B, C_h, H, W)
-        pad = self.kernel_size // 2
-        gamma = dynamic_conv2d(hidden, weights['gamma_weight'], weights['gamma_bias'], padding=pad)
-        beta = dynamic_conv2d(hidden, weights['beta_weight'], weights['beta_bias'], padding=pad)
+        conv, label = self.shared[0], F.interpolate(label, size=x.shape[-2:], mode='nearest')
+        if 'embed_weight' in weights:  # theta_S + E_P's change, one kernel per sample: (B, C_h, H, W)
+            hidden = F.relu(dynamic_conv2d(label, conv.weight + weights['embed_weight'],
+                                           conv.bias + weights['embed_bias'], padding=conv.padding[0]))
+        else: hidden = self.shared(label)
+        gamma, beta = (dynamic_conv2d(hidden, weights[f'{name}_weight'], weights[f'{name}_bias'],
+                                      padding=self.kernel_size // 2) for name in ('gamma', 'beta'))
         return self.norm(x) * (1 + gamma) + beta
