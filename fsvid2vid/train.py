@@ -25,9 +25,9 @@ from .checkpoint import save_training_state, load_training_state, checkpoint_fol
 
 # %% auto #0
 __all__ = ['G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'draw_batch', 'Critics',
-           'conditioned', 'discriminator_losses', 'generator_losses', 'first_non_finite', 'append_log', 'plot_log',
-           'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'time_is_up', 'report_ranks', 'Trainer',
-           'parse_train_args', 'main']
+           'conditioned', 'discriminator_losses', 'reference_warp_losses', 'generator_losses', 'first_non_finite',
+           'append_log', 'plot_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'run_progress',
+           'learning_rate_factor', 'report_ranks', 'Trainer', 'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -36,8 +36,8 @@ class DataConfig:
     size:int=64  # frame height and width
     max_k:int=3  # examples per episode; each step uses K drawn from 1..max_k
     batch_size:int=4  # episodes per step (per process under DDP)
-    max_clip_len:int=8  # the clip length starts at 2 and doubles every `grow_every` steps up to this
-    grow_every:int=500  # steps between doublings of the clip length
+    max_clip_len:int=4  # the clip length starts at 2 and doubles every `grow_every` steps up to this
+    grow_every:int=200  # steps between doublings of the clip length (D_V needs 3 frames: from step 200)
     n_subjects:int|None=None  # training subjects (None: SynthPose's default)
     seed:int=0  # seeds the weights and the episode draws (which also depend on the step and the DDP rank)
 
@@ -60,6 +60,7 @@ class LossWeights:
     mask_weight:float=10.0  # x mask L1 to the true occlusion (released: 10, to a target from the warp's error)
     temporal_weight:float=1.0  # x the temporal GAN; 0 switches D_V off (released: 0, D_V off)
     l1_weight:float=10.0  # x L1 to the true frames, standing in for the VGG loss (released: only on face crops)
+    raw_weight:float=10.0  # x L1 of H's raw output h to the true frames (released: add_raw_output_loss, off)
     perceptual_weight:float=10.0  # x the VGG19 perceptual loss, when `perceptual_weights` is given (released: 10)
     perceptual_weights:str|None=None  # a VGG19 weights file (.safetensors or .pth); None: no perceptual loss
 
@@ -103,17 +104,21 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
     model:str='few_shot'  # 'few_shot', or 'vid2vid': the baseline, fed the same episodes, which ignores the examples
     generator:GeneratorConfig=field(default_factory=GeneratorConfig)  # sizes and switches of the generator
     n_d_filters:int=32  # channels of the discriminators' first layer
+    n_temporal_scales:int=1  # D_V's temporal scales of 3-frame windows: 1 needs clips of 3 frames, 2 of 7
     # optimiser: Adam with TTUR
     lr:float=2e-4  # the generator's learning rate
     d_lr_ratio:float=4.0  # the discriminators learn this many times faster (TTUR)
     betas:tuple[float, float]=(0.0, 0.999)  # Adam's betas
+    lr_decay_start:float=0.5  # the learning rates fall linearly to 0 from this share of each fit (1: no decay)
     detach_previous:bool=True  # stop gradients through previously generated frames
 
     def __post_init__(self):
         for group in (DataConfig, LossWeights, RunConfig): group.__post_init__(self)
         if isinstance(self.generator, dict): self.generator = GeneratorConfig(**self.generator)  # from JSON,
         self.betas = tuple(self.betas)  # where the betas are a list
-        check_int(self.n_d_filters, 'n_d_filters')
+        check_int(self.n_d_filters, 'n_d_filters'); check_int(self.n_temporal_scales, 'n_temporal_scales')
+        if not 0 <= self.lr_decay_start <= 1:
+            raise ValueError(f"lr_decay_start: expected a number in [0, 1], got {self.lr_decay_start!r}")
         if self.model not in GENERATORS:
             raise ValueError(f"model: expected one of {list(GENERATORS)}, got {self.model!r}")
         multiple = self.generator.size_multiple
@@ -122,7 +127,7 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
 
 # %% ../nbs/10_train.ipynb #03530829
 def draw_batch(
-    data:torch.utils.data.Dataset, # episodes (`SynthPose`): ref_images, ref_labels, images, labels, flows, occlusions
+    data:torch.utils.data.Dataset, # episodes (`SynthPose`): examples, clips, flows and occlusions
     step:int, # the training step: with `seed`, it decides K and the episodes
     batch_size:int, # episodes to draw
     max_k:int, # K is drawn from 1..max_k (the same on every rank)
@@ -130,16 +135,18 @@ def draw_batch(
     seed:int=0, # the run's seed
     rank:int=0, # the DDP rank: ranks draw different episodes
     device=None, # where the tensors go
-) -> dict: # 'indices', 'k', 'clip_len', and the stacked tensors: (B, K, ...) examples, (B, T, ...) clips
+) -> dict: # 'indices', 'k', 'clip_len', stacked tensors: (B, K, ...) examples, (B, T, ...) clips, (B, T, K, ...)
     "The episodes of `step` on `rank`: a function of (seed, step, rank) only, so resuming needs no saved random state."
     k = int(torch.randint(1, max_k + 1, (), generator=torch.Generator().manual_seed(seed * 1_000_003 + step)))
     draw = torch.Generator().manual_seed((seed * 1_000_003 + step) * 1009 + rank + 1)
     indices = torch.randint(len(data), (batch_size,), generator=draw).tolist()
     episodes = [data[i] for i in indices]
     stack = lambda key, n: torch.stack([e[key][:n] for e in episodes]).to(device)  # (B, n, ...)
+    to_examples = lambda key: torch.stack([e[key][:clip_len, :k] for e in episodes]).to(device)  # (B, T, K, ...)
     return {'indices': indices, 'k': k, 'clip_len': clip_len,
             **{key: stack(key, k) for key in ('ref_images', 'ref_labels')},
-            **{key: stack(key, clip_len) for key in ('images', 'labels', 'flows', 'occlusions')}}
+            **{key: stack(key, clip_len) for key in ('images', 'labels', 'flows', 'occlusions')},
+            **{key: to_examples(key) for key in ('ref_flows', 'ref_occlusions')}}
 
 # %% ../nbs/10_train.ipynb #3bb9a8bc
 class Critics(nn.Module):
@@ -148,9 +155,11 @@ class Critics(nn.Module):
         label_nc:int, # L: D_I sees a frame with its label map and the first example with its label (2L+6 channels)
         n_filters:int=32, # channels of each discriminator's first layer
         temporal:bool=True, # build D_V, on windows of frames with the flows between them; False: D_I only
+        n_temporal_scales:int=1, # D_V's temporal scales (3-frame windows, 3**s frames apart at scale s)
     ):
         super().__init__()
-        temporal = TemporalDiscriminator(n_filters=n_filters, max_windows=1) if temporal else None
+        temporal = (TemporalDiscriminator(n_scales=n_temporal_scales, n_filters=n_filters, max_windows=1)
+                    if temporal else None)
         self.image, self.temporal = PatchDiscriminator(2 * label_nc + 6, n_filters=n_filters), temporal
 
     def forward(self,
@@ -189,15 +198,31 @@ def discriminator_losses(
     if temporal: losses['d_temporal'] = temporal_weight * gan_d_loss(*halves(temporal_out))
     return losses
 
+# %% ../nbs/10_train.ipynb #d14e988f
+def reference_warp_losses(
+    batch:dict, # the step's episodes, with 'ref_flows' (B, T, K, 2, H, W) and 'ref_occlusions' (B, T, K, 1, H, W)
+    fake:dict, # the generated clips: 'reference_index' (B, T), 'reference_flow', 'reference_mask' (B, T, C, H, W)
+    weights:LossWeights, # the flow, warp and mask weights serve both warps, as in the released code
+) -> dict: # 'ref_flow', 'ref_warp' and 'ref_mask', weighted
+    "The example warp's flow, warp and mask losses, against the exact flow and occlusion from the example it warped."
+    index = fake['reference_index']  # (B, T): the example each frame warped
+    b, t = torch.arange(len(index), device=index.device)[:, None], torch.arange(index.shape[1], device=index.device)
+    flat = lambda x: x.flatten(0, 1)  # (B, T, ...) -> (B*T, ...)
+    occlusion, flow = flat(batch['ref_occlusions'][b, t, index]), flat(fake['reference_flow'])  # (B*T, C, H, W)
+    true_flow, example = flat(batch['ref_flows'][b, t, index]), flat(batch['ref_images'][b, index])
+    return {'ref_flow': weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion),
+            'ref_warp': weights.warp_weight * warp_loss(example, flow, flat(batch['images']), 1 - occlusion),
+            'ref_mask': weights.mask_weight * mask_loss(flat(fake['reference_mask']), occlusion)}
+
 # %% ../nbs/10_train.ipynb #831eb8c4
 def generator_losses(
     critics:Critics, # the discriminators (the module itself, not a DDP wrapper: their gradients here are discarded)
     batch:dict, # the step's episodes (`draw_batch`)
-    fake:dict, # the generated clips: 'image' (B, T, 3, H, W), 'flow' (B, T, 2, H, W), 'mask' (B, T, 1, H, W)
+    fake:dict, # the generated clips (`ClipGenerator`): image, flow, mask [, hallucinated, the example warp's]
     weights:LossWeights, # what each term weighs (a `TrainConfig` is one)
     perceptual:PerceptualLoss|None=None, # the VGG19 loss, when its weights were given
 ) -> dict: # every weighted term, as tensors with a graph to the generator
-    "Every generator loss, weighted: GAN, feature matching, L1, perceptual, flow, warp, mask and temporal GAN."
+    "Every generator loss, weighted: GAN, feature matching, L1 (frame, raw), perceptual, flow, warp, mask, temporal."
     real, T = batch['images'], batch['images'].shape[1]
     with torch.no_grad(): real_out = critics.image(conditioned(real, batch))
     fake_out = critics.image(conditioned(fake['image'], batch))
@@ -205,6 +230,7 @@ def generator_losses(
     losses = {'gan': gan_g_loss(fake_out),
               'feature_matching': weights.feature_matching_weight * feature_matching_loss(real_out, fake_out),
               'l1': weights.l1_weight * (generated - frames).abs().mean()}
+    if 'hallucinated' in fake: losses['raw'] = weights.raw_weight * (fake['hallucinated'] - real).abs().mean()
     if perceptual is not None: losses['perceptual'] = weights.perceptual_weight * perceptual(generated, frames)
     if T > 1:  # frames 2..T have a previous frame, hence a flow and a mask
         later = lambda x: x[:, 1:].flatten(0, 1)  # (B*(T-1), ...)
@@ -212,6 +238,7 @@ def generator_losses(
         losses['flow'] = weights.flow_weight * flow_loss(flow, later(batch['flows']), visible)
         losses['warp'] = weights.warp_weight * warp_loss(real[:, :-1].flatten(0, 1), flow, later(real), visible)
         losses['mask'] = weights.mask_weight * mask_loss(later(fake['mask']), later(batch['occlusions']))
+    if 'reference_flow' in fake: losses |= reference_warp_losses(batch, fake, weights)
     if critics.temporal is not None and T >= critics.temporal.min_clip_len:
         losses['temporal'] = weights.temporal_weight * gan_g_loss(critics.temporal(fake['image'], batch['flows']))
     return losses
@@ -225,7 +252,8 @@ def first_non_finite(
     return next((name for name, value in losses.items() if not math.isfinite(as_float(value))), None)
 
 # %% ../nbs/10_train.ipynb #7f2a2f64
-G_TERMS = ('gan', 'feature_matching', 'l1', 'perceptual', 'flow', 'warp', 'mask', 'temporal')  # weighted G losses
+G_TERMS = ('gan', 'feature_matching', 'l1', 'raw', 'perceptual', 'flow', 'warp', 'mask', 'ref_flow', 'ref_warp',
+           'ref_mask', 'temporal')  # the weighted generator losses
 LOG_COLUMNS = ('step', 'clip_len', 'k', 'd_image', 'd_temporal', *G_TERMS, 'g_total')
 
 def append_log(path, row:dict):
@@ -295,16 +323,24 @@ def rank_and_world() -> tuple[int, int]:
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
     return 0, 1
 
-def time_is_up(
+def run_progress(
     start:float, # `time.monotonic()` when the run started
-    minutes:float, # the time budget
-    device=None, # where the broadcast flag lives (the trainer's device: NCCL needs CUDA)
+    steps_done:int, # steps taken in this run
+    steps:int, # the run's step cap
+    minutes:float|None=None, # the run's time budget, if any
+    device=None, # where the broadcast value lives (the trainer's device: NCCL needs CUDA)
     world:int=1, # the number of processes; above 1, rank 0's answer is broadcast
-) -> bool:
-    "Whether `minutes` have passed since `start`; under DDP rank 0 decides, so that every rank stops at the same step."
-    up = torch.tensor([time.monotonic() - start >= 60 * minutes], device=device)
-    if world > 1: torch.distributed.broadcast(up, 0)
-    return bool(up)
+) -> float: # the share of the run done, in [0, 1]
+    "How far the run is: steps over the cap or minutes over the budget, whichever is further (rank 0's, under DDP)."
+    done = steps_done / steps
+    if minutes is not None: done = max(done, (time.monotonic() - start) / (60 * minutes))
+    shared = torch.tensor([min(done, 1.0)], device=device)
+    if world > 1: torch.distributed.broadcast(shared, 0)
+    return float(shared)
+
+def learning_rate_factor(progress:float, decay_start:float) -> float:
+    "What the learning rates are multiplied by: 1 until `decay_start` of the run, then linearly down to 0 at its end."
+    return 1.0 if progress <= decay_start else max(0.0, (1 - progress) / (1 - decay_start))
 
 # %% ../nbs/10_train.ipynb #7172610f
 def report_ranks(
@@ -337,7 +373,8 @@ class Trainer:
                                                             seed=cfg.seed)
         torch.manual_seed(cfg.seed)  # the same initial weights on every rank
         self.generator = GENERATORS[cfg.model](cfg.generator).to(self.device)
-        self.critics = Critics(cfg.generator.label_nc, cfg.n_d_filters, cfg.temporal_weight > 0).to(self.device)
+        self.critics = Critics(cfg.generator.label_nc, cfg.n_d_filters, cfg.temporal_weight > 0,
+                               cfg.n_temporal_scales).to(self.device)
         self.perceptual = PerceptualLoss(cfg.perceptual_weights).to(self.device) if cfg.perceptual_weights else None
         if self.device.type == 'cuda' and cfg.channels_last:
             for module in (self.generator, self.critics): module.to(memory_format=torch.channels_last)
@@ -429,20 +466,26 @@ class Trainer:
         if minutes is not None and not minutes > 0:
             raise ValueError(f"minutes: expected None or a number > 0, got {minutes!r}")
         self.generator.train(); self.critics.train()
-        history, start = [], time.monotonic()
+        history, start, first, progress = [], time.monotonic(), self.step, 0.0
         bar = tqdm(**progress_settings(steps, minutes), disable=not progress or self.rank != 0)
         for _ in range(steps):
+            self._set_learning_rates(learning_rate_factor(progress, self.cfg.lr_decay_start))
             losses = self.train_step()
             if losses is not None: history.append(losses); self._record(losses)
             shown = {} if losses is None else {'D': losses['d_image'], 'G': losses['g_total']}
             advance(bar, time.monotonic() - start, step=self.step, **shown)
-            if minutes is not None and time_is_up(start, minutes, self.device, self.world): break
+            progress = run_progress(start, self.step - first, steps, minutes, self.device, self.world)
+            if progress >= 1: break
         bar.close(); self.save()
         log = self.out_dir / 'losses.csv'
         if self.rank == 0 and log.exists(): plot_log(log, self.out_dir / 'losses.png')
         if self.world > 1:
             report_ranks(self.generator, self.rank, self.world, self.episodes_seen, self.out_dir / 'ranks.json')
         return history
+
+    def _set_learning_rates(self, factor:float):
+        for optimizer, lr in ((self.g_optimizer, self.cfg.lr), (self.d_optimizer, self.cfg.lr * self.cfg.d_lr_ratio)):
+            for group in optimizer.param_groups: group['lr'] = lr * factor
 
     def _record(self, losses:dict):
         "Rank 0 logs the step's losses; at their intervals it writes a sample with the loss plot, and a checkpoint."
