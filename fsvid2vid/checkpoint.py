@@ -18,7 +18,7 @@ from .core import atomic_path
 
 # %% auto #0
 __all__ = ['optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint', 'checkpoint_folder',
-           'load_weights', 'save_training_state', 'load_training_state']
+           'load_weights', 'save_training_state', 'load_training_state', 'export_weights']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
 def optimizer_to_tensors(
@@ -150,3 +150,16 @@ def load_training_state(
     except (KeyError, ValueError, TypeError) as error:
         raise ValueError(f"checkpoint: {str(folder)!r} has an unreadable optimiser state or step: {error}") from None
     return state
+
+# %% ../nbs/09a_checkpoint.ipynb #6c9a1c8f
+def export_weights(
+    source, # a checkpoint folder, or a run folder (its latest checkpoint)
+    destination, # the checkpoint folder to write (replaced if it exists)
+    names:tuple[str, ...]=('generator',), # the networks to keep
+    dtype:torch.dtype=torch.float16, # the precision their floating-point tensors are stored in
+) -> Path: # the folder written
+    "A smaller checkpoint for inference: the named networks in `dtype`, and the state without the optimisers."
+    tensors, state = load_checkpoint(checkpoint_folder(source), list(names))
+    lower = lambda t: t.to(dtype) if t.is_floating_point() else t
+    networks = {name: {key: lower(t) for key, t in group.items()} for name, group in tensors.items()}
+    return save_checkpoint(destination, networks, {key: value for key, value in state.items() if key != 'optimizers'})

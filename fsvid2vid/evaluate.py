@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/evaluate.html.md"""
 
 # %% ../nbs/12_evaluate.ipynb #91c60476
 from __future__ import annotations
-import argparse
+import argparse, math
 
 import torch
 import torch.nn as nn
@@ -16,12 +16,12 @@ from tqdm.auto import tqdm
 from .checks import describe, check_int, check_range, check_episode
 from .core import atomic_path
 from .flow import warp_error
-from .synth import SynthPose
+from .synth import PART_NAMES, SynthPose
 from .inference import load_generator, synthesize
 
 # %% auto #0
-__all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'few_shot_benchmark',
-           'benchmark_markdown', 'plot_benchmark', 'main']
+__all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'attended_examples',
+           'attention_accuracy', 'few_shot_benchmark', 'benchmark_markdown', 'plot_benchmark', 'main']
 
 # %% ../nbs/12_evaluate.ipynb #d8254338
 def _check_pair(output, target, min_size:int=1):
@@ -149,11 +149,48 @@ def _summary(method:str, K:int|None, per_subject:dict[str, torch.Tensor]) -> dic
     return row
 
 def _test_episodes(split:str, n_subjects:int, k_shot:int, seed:int, size:int, clip_len:int) -> dict[str, torch.Tensor]:
-    "One episode per subject of a SynthPose split, stacked: images, labels, flows, occlusions, ref_images, ref_labels."
+    "One episode per subject of a SynthPose split, stacked: the clip, its labels and flows, the examples and theirs."
     data = SynthPose(split, size=size, k_shot=k_shot, clip_len=clip_len, n_subjects=n_subjects, seed=seed)
     episodes = [data[i] for i in range(n_subjects)]
-    keys = ('images', 'labels', 'flows', 'occlusions', 'ref_images', 'ref_labels')
+    keys = ('images', 'labels', 'flows', 'occlusions', 'ref_images', 'ref_labels', 'ref_occlusions')
     return {key: torch.stack([e[key] for e in episodes]) for key in keys}  # (N, ...) each
+
+def _scores(frames:torch.Tensor, data:dict) -> dict[str, torch.Tensor]:
+    "Per clip (N,): the mean PSNR and SSIM of `frames` (N, T, 3, H, W) against the clips of `data`, and the warp error."
+    clips = data['images']
+    return {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
+            'warp_error': temporal_warp_error(frames, data['flows'], data['occlusions'])}
+
+# %% ../nbs/12_evaluate.ipynb #eb1aa5cd
+def attended_examples(
+    generator:nn.Module, # a FewShotGenerator with attention (E_A)
+    ref_images:torch.Tensor, # (B, K, 3, H, W) examples, K >= 2
+    ref_labels:torch.Tensor, # (B, K, L, H, W) their label maps
+    label:torch.Tensor, # (B, L, H, W) the current label map
+) -> torch.Tensor: # (B, H, W) the index of the most-attended example at each pixel
+    "Which example attention favours at each pixel (on the device of `label`): the largest attention mass there."
+    H, W = label.shape[-2:]
+    to = lambda x: x.to(next(generator.parameters(), x).device, torch.float32)  # to the generator's device
+    with torch.no_grad(): mass = generator.prepare_examples(to(ref_images), to(ref_labels), to(label))['mass']
+    mass = mass.float().transpose(1, 2).unflatten(-1, (-1, math.isqrt(mass.shape[1] * W // H)))  # (B, K, h, w)
+    return F.interpolate(mass, size=(H, W), mode='nearest').argmax(1).to(label.device)
+
+def attention_accuracy(
+    generator:nn.Module, # a FewShotGenerator with attention (E_A)
+    ref_images:torch.Tensor, # (B, K, 3, H, W) examples, K >= 2
+    ref_labels:torch.Tensor, # (B, K, L, H, W) their label maps (SynthPose's layout: the part masks mark the body)
+    labels:torch.Tensor, # (B, T, L, H, W) the driving label maps
+    ref_occlusions:torch.Tensor, # (B, T, K, 1, H, W): 1 where example k does not show the pixel of frame t
+) -> tuple[torch.Tensor, torch.Tensor]: # per clip (B,): the accuracy, and a random pick's expected accuracy
+    "The share of body pixels whose most-attended example shows them, and the same for a uniformly random example."
+    hits, chance, total = (torch.zeros(len(ref_images), device=ref_images.device) for _ in range(3))
+    for t in range(labels.shape[1]):
+        favourite = attended_examples(generator, ref_images, ref_labels, labels[:, t])[:, None]  # (B, 1, H, W)
+        shows = 1 - ref_occlusions[:, t, :, 0].float()  # (B, K, H, W)
+        body = labels[:, t, 3:3 + len(PART_NAMES)].sum(1) > 0  # (B, H, W)
+        hits += (shows.gather(1, favourite)[:, 0] * body).sum((1, 2))
+        chance, total = chance + (shows.mean(1) * body).sum((1, 2)), total + body.sum((1, 2))
+    return hits / total.clamp_min(1), chance / total.clamp_min(1)
 
 # %% ../nbs/12_evaluate.ipynb #65c81e18
 def _render(
@@ -180,37 +217,39 @@ def few_shot_benchmark(
     others:dict[str, nn.Module]|None=None, # more generators to compare, by name (e.g. {'vid2vid': baseline})
     batch_size:int=8, # clips rendered at once
     progress:bool=False, # show a progress bar over the methods and K
-) -> list[dict]: # rows: method, K, psnr, psnr_std, ssim, ssim_std, warp_error, warp_error_std
-    "Every method on the same unseen test clips, for each K: PSNR, SSIM and temporal warp error with their spread."
+) -> list[dict]: # rows: method, K, psnr, ssim, warp_error [, attention, attention_chance], each with its _std
+    "Every method on the same unseen test clips, for each K: PSNR, SSIM, warp error, and attention's accuracy."
     if not ks: raise ValueError(f"ks: expected a non-empty sequence of ints >= 1, got {ks!r}")
     for k in ks: check_int(k, 'ks')
     check_int(batch_size, 'batch_size')
-    data = _test_episodes(split, n_subjects, max(ks), seed, size, clip_len)
-    clips, flows, occlusions = data['images'], data['flows'], data['occlusions']
-    by_generator = lambda g: lambda refs, maps, labels: _render(g, refs, maps, labels, batch_size)
-    methods = {'few-shot': by_generator(generator), 'nearest example': copy_nearest_reference,
-               'mean example': mean_example, **{name: by_generator(g) for name, g in (others or {}).items()}}
+    data, generators = _test_episodes(split, n_subjects, max(ks), seed, size, clip_len), {'few-shot': generator}
+    render = lambda g: lambda *episodes: _render(g, *episodes, batch_size)
+    methods = {'few-shot': render(generator), 'nearest example': copy_nearest_reference, 'mean example': mean_example}
+    for name, other in (others or {}).items(): generators[name] = other; methods[name] = render(other)
     rows = []
-    jobs = [(K, name) for K in ks for name in methods]
-    for K, name in tqdm(jobs, desc='benchmark', unit='row', disable=not progress):
-        frames = methods[name](data['ref_images'][:, :K], data['ref_labels'][:, :K], data['labels'])
-        rows.append(_summary(name, K, {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
-                                       'warp_error': temporal_warp_error(frames, flows, occlusions)}))
-    rows.append(_summary('real video', None, {'warp_error': temporal_warp_error(clips, flows, occlusions)}))
-    return rows
+    for K, name in tqdm([(K, name) for K in ks for name in methods], 'benchmark', unit='row', disable=not progress):
+        refs = data['ref_images'][:, :K], data['ref_labels'][:, :K]
+        scores = _scores(methods[name](*refs, data['labels']), data)
+        if K > 1 and getattr(generators.get(name), 'label_encoder', None) is not None:  # it has attention
+            scores['attention'], scores['attention_chance'] = attention_accuracy(
+                generators[name], *refs, data['labels'], data['ref_occlusions'][:, :, :K])
+        rows.append(_summary(name, K, scores))
+    return rows + [_summary('real video', None, {'warp_error': _scores(data['images'], data)['warp_error']})]
 
 # %% ../nbs/12_evaluate.ipynb #fbab3476
 def benchmark_markdown(
     rows:list[dict], # from `few_shot_benchmark`
 ) -> str: # a markdown table, one line per row
-    "The benchmark as a markdown table: mean ± spread over subjects."
+    "The benchmark as a markdown table: mean ± spread over subjects; attention's accuracy with a random pick's."
     def cell(row, key, digits):
         return f"{row[key]:.{digits}f} ± {row[key + '_std']:.{digits}f}" if key in row else '–'
-    lines = ['| method | K | PSNR (dB) | SSIM | warp error |', '|---|---|---|---|---|']
+    attention = lambda r: f"{cell(r, 'attention', 2)} ({r['attention_chance']:.2f})" if 'attention' in r else '–'
+    lines = ['| method | K | PSNR (dB) | SSIM | warp error | attention (random) |', '|---|---|---|---|---|---|']
     lines += [f"| {r['method']} | {'–' if r['K'] is None else r['K']} | {cell(r, 'psnr', 2)} | {cell(r, 'ssim', 3)} "
-              f"| {cell(r, 'warp_error', 4)} |" for r in rows]
+              f"| {cell(r, 'warp_error', 4)} | {attention(r)} |" for r in rows]
     return '\n'.join(lines)
 
+# %% ../nbs/12_evaluate.ipynb #fb2365aa
 def plot_benchmark(
     rows:list[dict], # from `few_shot_benchmark`
     metric:str='psnr', # 'psnr', 'ssim' or 'warp_error'
