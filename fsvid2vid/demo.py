@@ -7,22 +7,25 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/demo.html.md"""
 # %% ../nbs/13_demo.ipynb #7e73dd15
 from __future__ import annotations
 import argparse, json, time
+from importlib import resources
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
 from .checks import check_int
 from .core import atomic_path, default_device, frames_to_uint8, save_video
-from .synth import SynthPose, labels_to_rgb
+from .synth import PART_NAMES, SynthPose, labels_to_rgb
+from .generator import GeneratorConfig
 from .train import TrainConfig, Trainer
 from .inference import load_generator, synthesize
-from .evaluate import few_shot_benchmark, benchmark_markdown, plot_benchmark
+from .evaluate import attended_examples, few_shot_benchmark, benchmark_markdown, plot_benchmark
 
 # %% auto #0
-__all__ = ['demo_panels', 'train_for', 'run_demo', 'main']
+__all__ = ['demo_panels', 'train_for', 'attention_picture', 'pretrained_checkpoint', 'run_demo', 'main']
 
 # %% ../nbs/13_demo.ipynb #f0f77497
 def _examples_panel(ref_images:torch.Tensor) -> torch.Tensor:
@@ -52,35 +55,68 @@ def train_for(
     device:str='auto', # 'auto' (CUDA, MPS, then CPU) or a torch device name
     seed:int=0, # seeds the weights and the episodes
     progress:bool=True, # show a progress bar
+    attention:bool=True, # few-shot: combine the examples by attention; False: by the mean of their features
 ) -> tuple[Path, dict]: # the checkpoint folder, and {'steps', 'minutes'} actually used
     "Train a generator with the default config until the time budget (or max_steps) is spent."
-    cfg = TrainConfig(model=model, out_dir=str(out_dir), device=device, seed=seed)
+    cfg = TrainConfig(model=model, out_dir=str(out_dir), device=device, seed=seed,
+                      generator=GeneratorConfig(attention=attention))
     trainer, start = Trainer(cfg), time.monotonic()
     trainer.fit(max_steps, progress=progress, minutes=minutes)
     return trainer.latest_checkpoint(), {'steps': trainer.step, 'minutes': round((time.monotonic() - start) / 60, 2)}
 
 # %% ../nbs/13_demo.ipynb #f7c12ef1
+_MODELS = {'few-shot': ('run', dict(model='few_shot')),  # method name -> its run folder and `train_for` settings
+           'few-shot, mean of examples': ('ablation_run', dict(model='few_shot', attention=False)),
+           'vid2vid': ('baseline_run', dict(model='vid2vid'))}
+
 def _train_models(
-    out:Path, # the output folder; runs go to out/run and out/baseline_run
-    minutes:float, checkpoint:str|None, # the few-shot model's budget, or its checkpoint
-    baseline_minutes:float, baseline_checkpoint:str|None, # the vid2vid baseline's budget (0: none), or its checkpoint
+    out:Path, # the output folder; each model's run goes to its folder of _MODELS under it
+    budgets:dict[str, float], # minutes of training per method name (0 or absent: not trained)
+    checkpoints:dict[str, str|None], # given checkpoints per method name, used instead of training
     max_steps:int, device:str, seed:int, progress:bool, # as in `train_for`
-) -> tuple: # the few-shot checkpoint, the baseline's (or None), and {'few-shot', 'vid2vid'}: what training used
-    "The checkpoints to evaluate: trained here on their budgets, or given."
+) -> tuple[dict, dict]: # the checkpoints to evaluate by method name, and what training used by method name
+    "The checkpoints to evaluate: given, or trained here on their budgets; the few-shot model must be one or the other."
     try: out.mkdir(parents=True, exist_ok=True)  # a bad --out fails now, not after the training
     except OSError as error:
         raise ValueError(f"out: cannot create the folder {str(out)!r} ({error.strerror})") from None
+    if checkpoints.get('few-shot') is None and not budgets.get('few-shot', 0) > 0:
+        raise ValueError(f"minutes: expected a number > 0 (or give --checkpoint), got {budgets.get('few-shot')!r}")
+    found = {name: path for name, path in checkpoints.items() if path is not None}
     training = {}
-    if checkpoint is None:
-        if not minutes > 0: raise ValueError(f"minutes: expected a number > 0 (or give --checkpoint), got {minutes!r}")
-        if progress: print(f'training the few-shot generator for up to {minutes:g} minutes...')
-        checkpoint, training['few-shot'] = train_for(out / 'run', minutes, 'few_shot', max_steps, device, seed,
-                                                     progress)
-    if baseline_checkpoint is None and baseline_minutes > 0:
-        if progress: print(f'training the vid2vid baseline for up to {baseline_minutes:g} minutes...')
-        baseline_checkpoint, training['vid2vid'] = train_for(out / 'baseline_run', baseline_minutes, 'vid2vid',
-                                                             max_steps, device, seed, progress)
-    return checkpoint, baseline_checkpoint, training
+    for name, (folder, settings) in _MODELS.items():
+        if name in found or not budgets.get(name, 0) > 0: continue
+        if progress: print(f'training {name} for up to {budgets[name]:g} minutes...')
+        found[name], training[name] = train_for(out / folder, budgets[name], max_steps=max_steps, device=device,
+                                                seed=seed, progress=progress, **settings)
+    return found, training
+
+# %% ../nbs/13_demo.ipynb #04d9d616
+def attention_picture(
+    generator:nn.Module, # a FewShotGenerator with attention (E_A)
+    episode:dict, # a SynthPose episode with K >= 2 examples (ref_images, ref_labels, labels, images, ref_occlusions)
+    times:tuple[int, ...]=(0, 3, 7), # the frames to show
+) -> Figure: # a row of examples, then a row per frame: frame | most-attended example | does it show the pixel?
+    "The examples in their colours; per frame the real frame, the most-attended example per body pixel, and its hits."
+    K, frames, n = len(episode['ref_images']), list(times), len(times)
+    refs = [episode[key][None].expand(n, *episode[key].shape) for key in ('ref_images', 'ref_labels')]
+    picked = attended_examples(generator, *refs, episode['labels'][frames]).cpu()  # (n, H, W)
+    body = (episode['labels'][frames, 3:3 + len(PART_NAMES)].sum(1) > 0)[..., None].cpu()  # (n, H, W, 1)
+    shows = 1 - episode['ref_occlusions'][frames, :, 0].cpu()  # (n, K, H, W)
+    hit = shows.gather(1, picked[:, None])[:, 0, ..., None] > 0  # (n, H, W, 1)
+    colours = torch.tensor(plt.get_cmap('tab10').colors[:K])  # (K, 3)
+    verdict = torch.where(hit, torch.tensor([0.1, 0.8, 0.1]), torch.tensor([0.9, 0.1, 0.1])) * body
+    as_picture = lambda x: (x.permute(1, 2, 0).cpu() + 1) / 2  # (3, H, W) in [-1, 1] -> (H, W, 3) in [0, 1]
+    figure = Figure(figsize=(1.4 * max(K, 3), 1.5 * (n + 1)), dpi=80)
+    axes = figure.subplots(n + 1, max(K, 3), squeeze=False)
+    for k in range(K): axes[0, k].imshow(as_picture(episode['ref_images'][k])); axes[0, k].set_title(
+        f'example {k}', color=colours[k].tolist(), fontsize=8)
+    for row, t in enumerate(frames, 1):
+        for ax, picture, title in zip(axes[row], (as_picture(episode['images'][t]), colours[picked[row - 1]] * body[
+                row - 1], verdict[row - 1]), (f'frame {t}', 'attended', 'shows it?')):
+            ax.imshow(picture); ax.set_title(title, fontsize=8)
+    for ax in axes.flat: ax.axis('off')
+    figure.tight_layout()
+    return figure
 
 # %% ../nbs/13_demo.ipynb #c4779504
 def _summary_picture(
@@ -106,6 +142,10 @@ def _write_videos(generator, out:Path, n_videos:int, k:int, T:int) -> list[Path]
     if summary:
         with atomic_path(out / 'summary.png') as tmp: _summary_picture(summary).save(tmp, format='PNG')
         files.append(out / 'summary.png')
+    if summary and k > 1 and getattr(generator, 'label_encoder', None) is not None:  # it has attention
+        figure = attention_picture(generator, data[0], times=(0, T // 2, T - 1))
+        with atomic_path(out / 'attention.png') as tmp: figure.savefig(tmp, format='png')
+        files.append(out / 'attention.png')
     return files
 
 # %% ../nbs/13_demo.ipynb #26125f4c
@@ -125,47 +165,58 @@ def _write_benchmark(out:Path, rows:list[dict], training:dict, n_subjects:int) -
         tmp.write_text(json.dumps({'rows': rows, 'training': training}, indent=1))
     return [out / 'benchmark.md', out / 'benchmark.png', out / 'benchmark.json']
 
+# %% ../nbs/13_demo.ipynb #1bfafb41
+def pretrained_checkpoint() -> Path:
+    "The checkpoint folder of the generator shipped with the package (half-precision weights and their config)."
+    folder = Path(str(resources.files('fsvid2vid') / 'pretrained'))
+    if not (folder / 'generator.safetensors').is_file():
+        raise FileNotFoundError(f"pretrained: this installation ships no checkpoint at {str(folder)!r} "
+                                "(tools/make_pretrained.py writes one from a training run)")
+    return folder
+
 # %% ../nbs/13_demo.ipynb #3ec1138f
 def run_demo(
     out:str|Path='fsvid2vid_demo', # the output folder
     minutes:float=10.0, # training budget of the few-shot model
     checkpoint:str|None=None, # skip training: use this checkpoint (or run folder)
-    baseline_minutes:float=0.0, # also train a vid2vid baseline for this long (0: no vid2vid row)
-    baseline_checkpoint:str|None=None, # or use this vid2vid checkpoint
+    compare:dict|None=None, # more methods by name in _MODELS ('vid2vid', ...): minutes to train, or a checkpoint
     max_steps:int=1_000_000, # a cap on the training steps of each model
     n_subjects:int=20, # test subjects in the benchmark
     ks:tuple[int, ...]=(1, 3, 5), # numbers of examples in the benchmark
-    n_videos:int=3, # test subjects to make videos of
-    video_k:int=3, # examples per video
-    video_len:int=16, # frames per video
+    n_videos:int=3, # test subjects to make videos of (3 examples and 16 frames each)
     device:str='auto', # where to train and generate
     seed:int=0, # seeds training
     progress:bool=True, # progress bars
+    pretrained:bool=False, # use the shipped checkpoint (in place of `checkpoint`) instead of training
 ) -> dict: # rows (the benchmark), files written, training info
     "Train (or load), then animate unseen test subjects and benchmark them; write everything under `out`."
-    out = Path(out)
-    check_int(n_videos, 'n_videos', 0); check_int(video_k, 'video_k'); check_int(video_len, 'video_len', 2)
-    checkpoint, baseline_checkpoint, training = _train_models(
-        out, minutes, checkpoint, baseline_minutes, baseline_checkpoint, max_steps, device, seed, progress)
-    run_device = default_device() if device == 'auto' else device
-    generator = load_generator(checkpoint, run_device)
-    others = {} if baseline_checkpoint is None else {'vid2vid': load_generator(baseline_checkpoint, run_device)}
-    rows = few_shot_benchmark(generator, n_subjects=n_subjects, ks=tuple(ks), size=_SIZE, clip_len=_CLIP_LEN,
-                              others=others, progress=progress)
-    files = _write_videos(generator, out, n_videos, video_k, video_len)
-    files += _write_benchmark(out, rows, training, n_subjects)
-    return dict(rows=rows, files=files, training=training, checkpoint=Path(checkpoint), table=benchmark_markdown(rows))
+    out, checkpoint, compare = Path(out), pretrained_checkpoint() if pretrained else checkpoint, compare or {}
+    check_int(n_videos, 'n_videos', 0)
+    if unknown := set(compare) - set(_MODELS) | {'few-shot'} & set(compare):
+        raise ValueError(f"compare: expected names among {list(_MODELS)[1:]}, got {sorted(unknown)}")
+    given = {name: value for name, value in compare.items() if isinstance(value, (str, Path))}
+    checkpoints, training = _train_models(out, {'few-shot': minutes, **compare}, {'few-shot': checkpoint, **given},
+                                          max_steps, device, seed, progress)
+    others = {name: load_generator(path, default_device() if device == 'auto' else device)
+              for name, path in checkpoints.items()}
+    rows = few_shot_benchmark(generator := others.pop('few-shot'), n_subjects=n_subjects, ks=tuple(ks), size=_SIZE,
+                              clip_len=_CLIP_LEN, others=others, progress=progress)
+    files = _write_videos(generator, out, n_videos, k=3, T=16)
+    return dict(rows=rows, files=files + _write_benchmark(out, rows, training, n_subjects), training=training,
+                checkpoint=Path(checkpoints['few-shot']), table=benchmark_markdown(rows))
 
 # %% ../nbs/13_demo.ipynb #e80e1e5f
 def main(argv:list[str]|None=None):
     "fsvid2vid-demo: train on the synthetic data, animate unseen subjects from K examples, and benchmark the result."
-    parser = argparse.ArgumentParser(prog='fsvid2vid-demo', description=main.__doc__)
-    add = parser.add_argument
+    parser = argparse.ArgumentParser(prog='fsvid2vid-demo', description=main.__doc__); add = parser.add_argument
     add('--out', default='fsvid2vid_demo', help='output folder (default: fsvid2vid_demo)')
     add('--minutes', type=float, default=10.0, help='training budget of the few-shot model (default: 10)')
     add('--checkpoint', help='skip training and use this checkpoint (or run folder)')
     add('--baseline-minutes', type=float, default=0.0, help='also train a vid2vid baseline this long (default: 0)')
     add('--baseline-checkpoint', help='a trained vid2vid baseline to compare instead')
+    add('--ablation-minutes', type=float, default=0.0, help='also train the attention-off ablation this long')
+    add('--ablation-checkpoint', help='a trained attention-off ablation to compare instead')
+    add('--pretrained', action='store_true', help='use the checkpoint shipped with the package: no training')
     add('--max-steps', type=int, default=1_000_000, help='cap on training steps per model (for repeatable runs)')
     add('--n-subjects', type=int, default=20, help='test subjects in the benchmark (default: 20)')
     add('--ks', type=int, nargs='+', default=[1, 3, 5], help='numbers of examples (default: 1 3 5)')
@@ -175,9 +226,10 @@ def main(argv:list[str]|None=None):
     add('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
     args = parser.parse_args(argv)
     try:
-        result = run_demo(args.out, args.minutes, args.checkpoint, args.baseline_minutes, args.baseline_checkpoint,
-                          args.max_steps, args.n_subjects, tuple(args.ks), args.videos, device=args.device,
-                          seed=args.seed, progress=args.progress)
+        compare = {'vid2vid': args.baseline_checkpoint or args.baseline_minutes,
+                   'few-shot, mean of examples': args.ablation_checkpoint or args.ablation_minutes}
+        result = run_demo(args.out, args.minutes, args.checkpoint, compare, args.max_steps, args.n_subjects,
+                          tuple(args.ks), args.videos, args.device, args.seed, args.progress, args.pretrained)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     print('\n' + result['table'] + '\n')
