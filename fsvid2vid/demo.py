@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
