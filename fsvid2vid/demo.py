@@ -109,11 +109,12 @@ def attention_picture(
     as_picture = lambda x: (x.permute(1, 2, 0).cpu() + 1) / 2  # (3, H, W) in [-1, 1] -> (H, W, 3) in [0, 1]
     figure = Figure(figsize=(1.4 * max(K, 3), 1.5 * (n + 1)), dpi=80)
     axes = figure.subplots(n + 1, max(K, 3), squeeze=False)
-    for k in range(K): axes[0, k].imshow(as_picture(episode['ref_images'][k])); axes[0, k].set_title(
-        f'example {k}', color=colours[k].tolist(), fontsize=8)
-    for row, t in enumerate(frames, 1):
-        for ax, picture, title in zip(axes[row], (as_picture(episode['images'][t]), colours[picked[row - 1]] * body[
-                row - 1], verdict[row - 1]), (f'frame {t}', 'attended', 'shows it?')):
+    for k in range(K):
+        axes[0, k].imshow(as_picture(episode['ref_images'][k]))
+        axes[0, k].set_title(f'example {k}', color=colours[k].tolist(), fontsize=8)
+    for i, t in enumerate(frames):
+        pictures = (as_picture(episode['images'][t]), colours[picked[i]] * body[i], verdict[i])
+        for ax, picture, title in zip(axes[i + 1], pictures, (f'frame {t}', 'attended', 'shows it?')):
             ax.imshow(picture); ax.set_title(title, fontsize=8)
     for ax in axes.flat: ax.axis('off')
     figure.tight_layout()
