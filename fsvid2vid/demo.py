@@ -19,7 +19,7 @@ from PIL import Image
 
 from .checks import check_int
 from .core import atomic_path, default_device, frames_to_uint8, save_video
-from .synth import PART_NAMES, SynthPose, labels_to_rgb
+from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
 from .train import TrainConfig, Trainer
 from .inference import load_generator, synthesize
@@ -101,7 +101,7 @@ def attention_picture(
     K, frames, n = len(episode['ref_images']), list(times), len(times)
     refs = [episode[key][None].expand(n, *episode[key].shape) for key in ('ref_images', 'ref_labels')]
     picked = attended_examples(generator, *refs, episode['labels'][frames]).cpu()  # (n, H, W)
-    body = (episode['labels'][frames, 3:3 + len(PART_NAMES)].sum(1) > 0)[..., None].cpu()  # (n, H, W, 1)
+    body = body_mask(episode['labels'][frames])[..., None].cpu()  # (n, H, W, 1)
     shows = 1 - episode['ref_occlusions'][frames, :, 0].cpu()  # (n, K, H, W)
     hit = shows.gather(1, picked[:, None])[:, 0, ..., None] > 0  # (n, H, W, 1)
     colours = torch.tensor(plt.get_cmap('tab10').colors[:K])  # (K, 3)
@@ -196,9 +196,9 @@ def run_demo(
     check_int(n_videos, 'n_videos', 0)
     if unknown := set(compare) - set(_MODELS) | {'few-shot'} & set(compare):
         raise ValueError(f"compare: expected names among {list(_MODELS)[1:]}, got {sorted(unknown)}")
-    given = {name: value for name, value in compare.items() if isinstance(value, (str, Path))}
-    checkpoints, training = _train_models(out, {'few-shot': minutes, **compare}, {'few-shot': checkpoint, **given},
-                                          max_steps, device, seed, progress)
+    given = {'few-shot': checkpoint} | {name: v for name, v in compare.items() if isinstance(v, (str, Path))}
+    budgets = {'few-shot': minutes} | {name: v for name, v in compare.items() if name not in given}  # minutes
+    checkpoints, training = _train_models(out, budgets, given, max_steps, device, seed, progress)
     others = {name: load_generator(path, default_device() if device == 'auto' else device)
               for name, path in checkpoints.items()}
     rows = few_shot_benchmark(generator := others.pop('few-shot'), n_subjects=n_subjects, ks=tuple(ks), size=_SIZE,

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .checks import describe, check_int, check_range, check_episode
 from .core import atomic_path
 from .flow import warp_error
-from .synth import PART_NAMES, SynthPose
+from .synth import SynthPose, body_mask
 from .inference import load_generator, synthesize
 
 # %% auto #0
@@ -178,8 +178,8 @@ def attended_examples(
 def attention_accuracy(
     generator:nn.Module, # a FewShotGenerator with attention (E_A)
     ref_images:torch.Tensor, # (B, K, 3, H, W) examples, K >= 2
-    ref_labels:torch.Tensor, # (B, K, L, H, W) their label maps (SynthPose's layout: the part masks mark the body)
-    labels:torch.Tensor, # (B, T, L, H, W) the driving label maps
+    ref_labels:torch.Tensor, # (B, K, L, H, W) their label maps
+    labels:torch.Tensor, # (B, T, L, H, W) the driving label maps (SynthPose's: `body_mask` reads them)
     ref_occlusions:torch.Tensor, # (B, T, K, 1, H, W): 1 where example k does not show the pixel of frame t
 ) -> tuple[torch.Tensor, torch.Tensor]: # per clip (B,): the accuracy, and a random pick's expected accuracy
     "The share of body pixels whose most-attended example shows them, and the same for a uniformly random example."
@@ -187,7 +187,7 @@ def attention_accuracy(
     for t in range(labels.shape[1]):
         favourite = attended_examples(generator, ref_images, ref_labels, labels[:, t])[:, None]  # (B, 1, H, W)
         shows = 1 - ref_occlusions[:, t, :, 0].float()  # (B, K, H, W)
-        body = labels[:, t, 3:3 + len(PART_NAMES)].sum(1) > 0  # (B, H, W)
+        body = body_mask(labels[:, t])  # (B, H, W)
         hits += (shows.gather(1, favourite)[:, 0] * body).sum((1, 2))
         chance, total = chance + (shows.mean(1) * body).sum((1, 2)), total + body.sum((1, 2))
     return hits / total.clamp_min(1), chance / total.clamp_min(1)
@@ -221,12 +221,11 @@ def few_shot_benchmark(
     "Every method on the same unseen test clips, for each K: PSNR, SSIM, warp error, and attention's accuracy."
     if not ks: raise ValueError(f"ks: expected a non-empty sequence of ints >= 1, got {ks!r}")
     for k in ks: check_int(k, 'ks')
-    check_int(batch_size, 'batch_size')
+    check_int(batch_size, 'batch_size'); rows = []
     data, generators = _test_episodes(split, n_subjects, max(ks), seed, size, clip_len), {'few-shot': generator}
     render = lambda g: lambda *episodes: _render(g, *episodes, batch_size)
     methods = {'few-shot': render(generator), 'nearest example': copy_nearest_reference, 'mean example': mean_example}
     for name, other in (others or {}).items(): generators[name] = other; methods[name] = render(other)
-    rows = []
     for K, name in tqdm([(K, name) for K in ks for name in methods], 'benchmark', unit='row', disable=not progress):
         refs = data['ref_images'][:, :K], data['ref_labels'][:, :K]
         scores = _scores(methods[name](*refs, data['labels']), data)
@@ -234,7 +233,8 @@ def few_shot_benchmark(
             scores['attention'], scores['attention_chance'] = attention_accuracy(
                 generators[name], *refs, data['labels'], data['ref_occlusions'][:, :, :K])
         rows.append(_summary(name, K, scores))
-    return rows + [_summary('real video', None, {'warp_error': _scores(data['images'], data)['warp_error']})]
+    real = temporal_warp_error(data['images'], data['flows'], data['occlusions'])  # the floor a generator nears
+    return rows + [_summary('real video', None, {'warp_error': real})]
 
 # %% ../nbs/12_evaluate.ipynb #fbab3476
 def benchmark_markdown(

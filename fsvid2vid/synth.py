@@ -19,7 +19,7 @@ from .checks import check_int, describe
 
 # %% auto #0
 __all__ = ['PART_NAMES', 'LABEL_CHANNELS', 'BodyShape', 'Motion', 'random_motion', 'Texture', 'Appearance', 'Subject',
-           'random_subject', 'render', 'labels_to_rgb', 'SynthPose']
+           'random_subject', 'render', 'labels_to_rgb', 'body_mask', 'SynthPose']
 
 # %% ../nbs/02_synth.ipynb #a427d245
 _JOINTS = ('pelvis', 'neck', 'head', 'shoulder_l', 'elbow_l', 'wrist_l', 'shoulder_r', 'elbow_r', 'wrist_r',
@@ -34,7 +34,8 @@ _BONES = (('pelvis', 'neck'), ('neck', 'head'), ('neck', 'shoulder_l'), ('should
           ('pelvis', 'hip_l'), ('hip_l', 'knee_l'), ('knee_l', 'ankle_l'), ('pelvis', 'hip_r'), ('hip_r', 'knee_r'),
           ('knee_r', 'ankle_r'))
 PART_NAMES = tuple(name for name, _, _ in _PARTS)
-_SIDES = tuple(1 if name.endswith('_r') else -1 if name.endswith('_l') else 0 for name in PART_NAMES)  # +1 right
+_SIDES = torch.tensor([1.0 if name.endswith('_r') else -1.0 if name.endswith('_l') else 0.0
+                       for name in PART_NAMES])  # (P,): +1 on the right, -1 on the left, 0 in the middle
 LABEL_CHANNELS = 3 + len(PART_NAMES) + 3  # skeleton RGB, a mask per part, surface coordinates: along, around (cos, sin)
 
 # %% ../nbs/02_synth.ipynb #ca971193
@@ -279,7 +280,7 @@ _LAYER = torch.tensor([0.0, 1, 2, 3, 10, 11, 12, 13, 14, 15])  # facing the came
 
 def _part_order(turn:torch.Tensor) -> torch.Tensor:
     "Drawing priority (T, P) of the parts, all > 0: where parts overlap, the highest is in front."
-    near = torch.sin(turn)[:, None] * torch.tensor(_SIDES, dtype=torch.float32)  # (T, P): 1 for a side turned to us
+    near = torch.sin(turn)[:, None] * _SIDES  # (T, P): 1 for a side turned to us
     leg, arm = _KIND <= 1, _KIND >= 4
     return 3 + _LAYER + 2.5 * near * leg - 8 * ((near < -0.35) & arm)  # the nearer leg in front; a far arm behind
 
@@ -300,7 +301,7 @@ _MATERIALS = ('shirt', 'shirt_back', 'side_l', 'side_r', 'trousers', 'skin', 'sh
 def _material_weights(look:Appearance, part, u, azimuth, length, r, size:int) -> torch.Tensor:
     "The weight (N, 7) of each of _MATERIALS at body pixels of `part` (N,); rows sum to 1, the head is all skin."
     thigh, shin, torso, _, upper, lower = (_KIND[part] == k for k in range(len(_KINDS)))
-    side = torch.tensor(_SIDES)[part]
+    side = _SIDES[part]
     front = _ramp(torch.cos(azimuth) * r * size)  # 1 on the front half, 0 on the back
     panel_l, panel_r = (_ramp((sign * torch.sin(azimuth) - 0.825) / 0.565 * r * size) for sign in (-1, 1))
     hand, shoe = lower * _ramp((u - 0.85 * length) * size), shin * _ramp((u - 0.88 * length) * size)
@@ -452,18 +453,28 @@ def render(
     return out
 
 # %% ../nbs/02_synth.ipynb #02b444eb
+def _part_masks(labels:torch.Tensor) -> torch.Tensor:
+    "The part masks (..., P, H, W) of label maps (..., L, H, W) of this dataset, with a clear error for anything else."
+    if not (torch.is_tensor(labels) and labels.ndim >= 3 and labels.shape[-3] == LABEL_CHANNELS):
+        raise ValueError(f"labels: expected (..., {LABEL_CHANNELS}, H, W), got {describe(labels)}")
+    return labels[..., 3:3 + len(PART_NAMES), :, :]
+
 def labels_to_rgb(
     labels:torch.Tensor, # (..., L, H, W) label maps of this dataset, L = LABEL_CHANNELS
 ) -> torch.Tensor: # (..., 3, H, W) in [-1, 1]
     "A picture of label maps: body parts in muted colours, the skeleton on top, the background black."
-    if not (torch.is_tensor(labels) and labels.ndim >= 3 and labels.shape[-3] == LABEL_CHANNELS):
-        raise ValueError(f"labels: expected (..., {LABEL_CHANNELS}, H, W), got {describe(labels)}")
-    parts = labels[..., 3:3 + len(PART_NAMES), :, :]
+    parts = _part_masks(labels)  # (..., P, H, W)
     part_colours = 0.6 * _hue_palette(len(PART_NAMES)).to(labels)  # (P, 3), darker than the skeleton
     body = torch.einsum('...phw,pc->...chw', parts, part_colours)
     skeleton = labels[..., :3, :, :]
     strength = skeleton.amax(-3, keepdim=True)
     return (body * (1 - strength) + skeleton).clamp(0, 1) * 2 - 1
+
+def body_mask(
+    labels:torch.Tensor, # (..., L, H, W) label maps of this dataset
+) -> torch.Tensor: # (..., H, W) bool
+    "Where label maps show the body: the pixels of any part mask."
+    return _part_masks(labels).sum(-3) > 0
 
 # %% ../nbs/02_synth.ipynb #deacdcbc
 _SPLITS = {'train': 0, 'test': 1}

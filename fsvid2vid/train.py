@@ -141,12 +141,11 @@ def draw_batch(
     draw = torch.Generator().manual_seed((seed * 1_000_003 + step) * 1009 + rank + 1)
     indices = torch.randint(len(data), (batch_size,), generator=draw).tolist()
     episodes = [data[i] for i in indices]
-    stack = lambda key, n: torch.stack([e[key][:n] for e in episodes]).to(device)  # (B, n, ...)
-    to_examples = lambda key: torch.stack([e[key][:clip_len, :k] for e in episodes]).to(device)  # (B, T, K, ...)
-    return {'indices': indices, 'k': k, 'clip_len': clip_len,
-            **{key: stack(key, k) for key in ('ref_images', 'ref_labels')},
-            **{key: stack(key, clip_len) for key in ('images', 'labels', 'flows', 'occlusions')},
-            **{key: to_examples(key) for key in ('ref_flows', 'ref_occlusions')}}
+    stack = lambda key, *sizes: torch.stack([e[key][tuple(slice(n) for n in sizes)] for e in episodes]).to(device)
+    return {'indices': indices, 'k': k, 'clip_len': clip_len,  # the first k examples, the first clip_len frames
+            **{key: stack(key, k) for key in ('ref_images', 'ref_labels')},  # (B, K, ...)
+            **{key: stack(key, clip_len) for key in ('images', 'labels', 'flows', 'occlusions')},  # (B, T, ...)
+            **{key: stack(key, clip_len, k) for key in ('ref_flows', 'ref_occlusions')}}  # (B, T, K, ...)
 
 # %% ../nbs/10_train.ipynb #3bb9a8bc
 class Critics(nn.Module):
