@@ -14,7 +14,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from .checks import check_int, describe
 from .flow import warp
-from .layers import channels_at_scale
+from .layers import InstanceNorm, channels_at_scale
 
 # %% auto #0
 __all__ = ['PatchDiscriminator', 'ReceptiveField', 'receptive_field', 'compose_flows', 'temporal_frame_indices',
@@ -25,7 +25,7 @@ def _patch_layer(in_channels:int, out_channels:int, stride:int, normalise:bool) 
     "Spectral-norm convolution (4x4 halving for stride 2, 3x3 otherwise), optional instance norm, LeakyReLU(0.2)."
     kernel_size = 4 if stride == 2 else 3
     layers = [spectral_norm(nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding=1))]
-    if normalise: layers.append(nn.InstanceNorm2d(out_channels))
+    if normalise: layers.append(InstanceNorm())
     return nn.Sequential(*layers, nn.LeakyReLU(0.2))
 
 # %% ../nbs/08_discriminators.ipynb #f3064998

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
 # %% auto #0
-__all__ = ['channels_at_scale', 'conv2d', 'conv_norm_act', 'parameter_free_norm', 'check_size']
+__all__ = ['channels_at_scale', 'conv2d', 'InstanceNorm', 'conv_norm_act', 'parameter_free_norm', 'check_size']
 
 # %% ../nbs/03a_layers.ipynb #503d8770
 def channels_at_scale(
@@ -35,6 +36,12 @@ def conv2d(
     conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
     return spectral_norm(conv) if spectral else conv
 
+# %% ../nbs/03a_layers.ipynb #b0fbab3a
+class InstanceNorm(nn.Module):
+    "Instance normalisation without learned scale and shift, computed as a group norm with one channel per group."
+    def __init__(self, eps:float=1e-5): super().__init__(); self.eps = eps  # as nn.InstanceNorm2d's
+    def forward(self, x:torch.Tensor) -> torch.Tensor: return F.group_norm(x, x.shape[1], eps=self.eps)  # (B, C, ...)
+
 # %% ../nbs/03a_layers.ipynb #3e112a13
 def conv_norm_act(
     in_channels:int,
@@ -43,15 +50,15 @@ def conv_norm_act(
 ) -> nn.Sequential:
     "Spectral-normalised 3x3 conv -> instance norm -> LeakyReLU(0.2)."
     conv = spectral_norm(nn.Conv2d(in_channels, out_channels, 3, stride, 1))
-    return nn.Sequential(conv, nn.InstanceNorm2d(out_channels), nn.LeakyReLU(0.2))
+    return nn.Sequential(conv, InstanceNorm(), nn.LeakyReLU(0.2))
 
 # %% ../nbs/03a_layers.ipynb #1ba01b1c
 def parameter_free_norm(
     norm:str, # 'instance' or 'batch'
-    n_channels:int,
+    n_channels:int, # C: channels (batch norm keeps running statistics per channel)
 ) -> nn.Module:
     "Instance or batch normalisation with no learned scale and shift."
-    if norm == 'instance': return nn.InstanceNorm2d(n_channels, affine=False)
+    if norm == 'instance': return InstanceNorm()
     if norm == 'batch': return nn.BatchNorm2d(n_channels, affine=False)
     raise ValueError(f"norm: expected 'instance' or 'batch', got {norm!r}")
 
