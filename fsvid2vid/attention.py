@@ -51,7 +51,8 @@ def attention_aggregate(
     "Combine K examples' features by attention over all their positions, without storing the attention matrix."
     _check_attention_inputs(ref_keys, query, features)
     B, K, C, h, w = features.shape
-    Ca, width = ref_keys.shape[2], max(ref_keys.shape[2], C + K)  # one width for q, k and v (see above)
+    Ca = ref_keys.shape[2]
+    width = -(-max(Ca, C + K) // 8) * 8  # one width for q, k and v, a multiple of 8 (see above)
     keys = ref_keys.permute(0, 1, 3, 4, 2).reshape(B, 1, K * h * w, Ca)  # (B, 1 head, K*h*w, Ca)
     indicators = torch.eye(K).to(features).repeat_interleave(h * w, dim=0)  # (K*h*w, K): 1 at example k's positions
     values = torch.cat([features.permute(0, 1, 3, 4, 2).reshape(B, K * h * w, C),  # (B, K*h*w, C)

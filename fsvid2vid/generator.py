@@ -11,11 +11,12 @@ from functools import partial
 
 import torch
 import torch.nn as nn
+from torch.nn.utils import parametrize
 
 from .checks import check_int, describe
 from .flow import warp
 from .vid2vid import compose, rollout
-from .layers import channels_at_scale, conv2d, conv_norm_act
+from .layers import InstanceNorm, channels_at_scale, conv2d, conv_norm_act
 from .spade import SPADE, SPADEGenerator
 from .hyper import ExampleEncoder, WeightGenerator, DynamicSPADE
 from .attention import LabelEncoder, attention_aggregate, most_attended
@@ -23,7 +24,7 @@ from .synth import LABEL_CHANNELS
 
 # %% auto #0
 __all__ = ['GENERATORS', 'GeneratorConfig', 'FlowMaskNet', 'FrameGenerator', 'Vid2VidGenerator', 'FewShotGenerator',
-           'ClipGenerator', 'parameter_table']
+           'ClipGenerator', 'parameter_table', 'released_face_config']
 
 # %% ../nbs/07_generator.ipynb #22bebffa
 @dataclass
@@ -61,7 +62,7 @@ class _ResBlock(nn.Module):
     def __init__(self, n_channels:int):
         super().__init__()
         self.body = nn.Sequential(conv_norm_act(n_channels, n_channels), conv2d(n_channels, n_channels, 3, True),
-                                  nn.InstanceNorm2d(n_channels))
+                                  InstanceNorm())
     def forward(self, x): return x + self.body(x)
 
 # %% ../nbs/07_generator.ipynb #deb84713
@@ -116,8 +117,9 @@ def _check_examples(ref_images, ref_labels, label:torch.Tensor, examples:dict|No
     if not torch.is_tensor(ref_labels) or ref_labels.shape != (B, K, L, H, W):
         raise ValueError(f"ref_labels: expected (B={B}, K={K}, L={L}, H={H}, W={W}) to match ref_images, "
                          f"got {describe(ref_labels)}")
-    if examples is not None and K > 1:
-        raise ValueError(f"examples: reusable only for K = 1 (for K > 1 attention depends on the label), got K={K}")
+    each = examples.get('each') if isinstance(examples, dict) else examples  # E_F's features of every example
+    if examples is not None and not (torch.is_tensor(each) and each.shape[:2] == (B, K)):
+        raise ValueError(f"examples: expected `encode_examples` of these (B={B}, K={K}) examples, got {describe(each)}")
 
 # %% ../nbs/07_generator.ipynb #33e28b63
 def _warp_previous(flow_net:FlowMaskNet, labels:torch.Tensor, prev_images:torch.Tensor|None) -> dict:
@@ -154,22 +156,31 @@ def _compose_output(hallucinated:torch.Tensor, out:dict, blend:bool) -> dict:
     return {'image': image, 'hallucinated': hallucinated, **out}
 
 # %% ../nbs/07_generator.ipynb #0f8f9c73
-def _encode_examples(
+def _encode_each(
     example_encoder:ExampleEncoder, # E_F
     label_encoder:LabelEncoder|None, # E_A; None averages the K examples
     ref_images:torch.Tensor, # (B, K, 3, H, W)
     ref_labels:torch.Tensor, # (B, K, L, H, W)
-    label:torch.Tensor, # (B, L, H, W) the current label map (the query of the attention)
     attention_scale:int, # the E_F scale where the K examples are combined
-) -> tuple[list, torch.Tensor|None]: # features per scale (None above attention_scale), mass (B, h*w, K) or None
-    "E_F on each example up to `attention_scale`, the K examples combined there, then E_F's deeper scales once."
+) -> dict: # 'each': (B, K, 2*C_a, h, w) image and label features; 'keys': (B, K, Ca, h, w), or None for K = 1
+    "What E computes from the examples alone: E_F on each example up to `attention_scale`, and E_A's keys."
     B, K = ref_images.shape[:2]
     images, labels = example_encoder(ref_images.flatten(0, 1), ref_labels.flatten(0, 1), last=attention_scale)[-1]
-    both = torch.cat([images, labels], 1).unflatten(0, (B, K))  # (B*K, 2*C_a, h, w) -> (B, K, 2*C_a, h, w)
-    mass = None
-    if K == 1: combined = both[:, 0]
-    elif label_encoder is None: combined = both.mean(1)
-    else: combined, mass = attention_aggregate(both, label_encoder(ref_labels), label_encoder(label))
+    each = torch.cat([images, labels], 1).unflatten(0, (B, K))  # (B*K, 2*C_a, h, w) -> (B, K, 2*C_a, h, w)
+    return {'each': each, 'keys': label_encoder(ref_labels) if label_encoder is not None and K > 1 else None}
+
+def _combine_examples(
+    example_encoder:ExampleEncoder, # E_F
+    label_encoder:LabelEncoder|None, # E_A (for the query)
+    encoded:dict, # `_encode_each` of the examples
+    label:torch.Tensor|None, # (B, L, H, W) the current label map, the query of the attention (unused without keys)
+    attention_scale:int, # the E_F scale where the K examples are combined
+) -> tuple[list, torch.Tensor|None]: # features per scale (None above attention_scale), mass (B, h*w, K) or None
+    "The K examples combined for the current label map, then E_F's deeper scales once."
+    each, keys, mass = encoded['each'], encoded['keys'], None
+    if each.shape[1] == 1: combined = each[:, 0]
+    elif keys is None: combined = each.mean(1)
+    else: combined, mass = attention_aggregate(each, keys, label_encoder(label))
     top = combined.chunk(2, dim=1)  # image and label features, (B, C_a, h, w) each
     return [None] * attention_scale + [top] + example_encoder(*top, first=attention_scale + 1), mass
 
@@ -201,7 +212,7 @@ class FrameGenerator(nn.Module):
         prev_images:torch.Tensor|None, # (B, n_prev, 3, H, W) previous frames, oldest first; None for the first frame
         ref_images:torch.Tensor|None=None, # (B, K, 3, H, W) the example images (the vid2vid baseline ignores them)
         ref_labels:torch.Tensor|None=None, # (B, K, L, H, W) their label maps
-        examples:dict|None=None, # `prepare_examples` of these examples, to reuse across frames (K = 1 only)
+        examples:dict|None=None, # `encode_examples` of these examples, to reuse across frames
     ) -> dict: # image, hallucinated, flow, mask, warped; few-shot: attention (K > 1) and the example's warp (if on)
         "Generate the current frame from its label map, the previous frames and (few-shot) the examples."
         _check_inputs(labels, prev_images, self.cfg.n_prev, self.cfg.label_nc, self.cfg.size_multiple)
@@ -234,10 +245,16 @@ class FewShotGenerator(FrameGenerator):
         self.reference_flow_net = (FlowMaskNet(cfg.label_nc, 1, cfg.n_flow_filters, cfg.n_flow_downsample,
             cfg.n_flow_blocks, cfg.max_filters) if cfg.warp_reference else None)  # W, M for the chosen example
 
-    def prepare_examples(self, ref_images:torch.Tensor, ref_labels:torch.Tensor, label:torch.Tensor) -> dict:
-        "All of E for one frame: features, generated weights, attention mass (for K = 1 independent of `label`)."
-        features, mass = _encode_examples(self.example_encoder, self.label_encoder, ref_images, ref_labels, label,
-                                          self.cfg.attention_scale)
+    def encode_examples(self, ref_images:torch.Tensor, ref_labels:torch.Tensor) -> dict:
+        "E's work on the (B, K, ...) examples alone, to reuse for every frame; all of E when nothing is attended."
+        encoded = _encode_each(self.example_encoder, self.label_encoder, ref_images, ref_labels,
+                               self.cfg.attention_scale)
+        return encoded | self.prepare_examples(encoded) if encoded['keys'] is None else encoded
+
+    def prepare_examples(self, encoded:dict, label:torch.Tensor|None=None) -> dict:
+        "The rest of E for the (B, L, H, W) label map: features, generated weights, attention mass (None for K = 1)."
+        features, mass = _combine_examples(self.example_encoder, self.label_encoder, encoded, label,
+                                           self.cfg.attention_scale)
         weights = {}  # {scale: {norm name: generated weights}}
         for (s, n), w in zip(self.adaptive_norms, self.weight_generator(features)): weights.setdefault(s, {})[n] = w
         return {'features': features, 'weights': weights, 'mass': mass}
@@ -245,7 +262,8 @@ class FewShotGenerator(FrameGenerator):
     def condition(self, label:torch.Tensor, ref_images, ref_labels, examples:dict|None) -> tuple:
         "What the examples give H: start features, generated weights, and outputs (attention, the warped example)."
         _check_examples(ref_images, ref_labels, label, examples)
-        examples = examples or self.prepare_examples(ref_images, ref_labels, label)
+        examples = examples or self.encode_examples(ref_images, ref_labels)
+        if 'weights' not in examples: examples = self.prepare_examples(examples, label)  # K > 1: for this frame
         found = {} if examples['mass'] is None else {'attention': examples['mass']}
         if self.reference_flow_net is not None:
             found |= _warp_example(self.reference_flow_net, ref_images, ref_labels, label, examples['mass'])
@@ -271,16 +289,16 @@ class ClipGenerator(nn.Module):
         first_frames:torch.Tensor|None=None, # (B, F, 3, H, W) given frames that start the clip (not generated)
         on_frame=None, # called with t after each generated frame (a progress bar)
     ) -> dict: # the generator's outputs for the generated frames, stacked over time: (B, T-F, ...)
-        "Generate a clip frame by frame, feeding back the frames; E runs once per clip for K = 1."
-        examples = None  # for K = 1 E does not depend on the pose: run it once per clip
-        if isinstance(self.generator, FewShotGenerator) and ref_images.shape[1] == 1:
-            examples = self.generator.prepare_examples(ref_images, ref_labels, labels[:, 0])
+        "Generate a clip frame by frame, feeding back the frames; E's work on the examples alone runs once per clip."
         outputs = []
         def step(t, window, previous):
             outputs.append(self.generator(window, previous, ref_images, ref_labels, examples=examples))
             if on_frame is not None: on_frame(t)
             return outputs[-1]['image']
-        rollout(step, labels, first_frames, n_prev=self.generator.cfg.n_prev, detach=self.detach_previous)
+        with parametrize.cached():  # every spectral-normalised weight is computed once per clip, not once per frame
+            few_shot = isinstance(self.generator, FewShotGenerator)
+            examples = self.generator.encode_examples(ref_images, ref_labels) if few_shot else None
+            rollout(step, labels, first_frames, n_prev=self.generator.cfg.n_prev, detach=self.detach_previous)
         return {k: torch.stack([o[k] for o in outputs], 1) for k in outputs[0]}  # every output, over time
 
 # %% ../nbs/07_generator.ipynb #2b83ea27
@@ -288,3 +306,9 @@ def parameter_table(model:nn.Module) -> dict[str, int]:
     "Parameters of each direct sub-network of `model`, and the total."
     counts = {name: sum(p.numel() for p in child.parameters()) for name, child in model.named_children()}
     return counts | {'total': sum(p.numel() for p in model.parameters())}
+
+def released_face_config(label_nc:int=LABEL_CHANNELS) -> GeneratorConfig:
+    "Our generator at the sizes of the released face configuration (few-shot-vid2vid's face_256 test options)."
+    return GeneratorConfig(label_nc=label_nc, n_filters=32, max_filters=1024, n_downsample=5, n_adaptive_layers=4,
+                           composition='reference', warp_reference=True, attention_scale=2,  # attention at 1/4
+                           n_flow_filters=32, n_flow_downsample=3, n_flow_blocks=6)  # W/M: 32 filters, 3 halvings

@@ -18,6 +18,8 @@ MAX_CELL_LINES, MAX_LINE = 30, 120
 LONG_CELLS = {
     ('10_train.ipynb', 'class Trainer'): "a class's methods live in its body; each of Trainer's is a few lines that call "
                                          "functions built and tested earlier in the notebook",
+    ('07_generator.ipynb', 'class FewShotGenerator'): "a class's methods live in its body; each of its four is a few "
+                                                      "lines that call functions built and tested above it",
 }
 PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
 COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
