@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/demo.html.md"""
 
 # %% ../nbs/13_demo.ipynb #7e73dd15
 from __future__ import annotations
-import argparse, json, time
+import argparse, dataclasses, json, time
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .checks import check_int
 from .core import atomic_path, default_device, frames_to_uint8, save_video
 from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
-from .train import TrainConfig, Trainer
+from .train import TrainConfig, Trainer, fastest_batch_size
 from .inference import load_generator, synthesize
 from .evaluate import attended_examples, few_shot_benchmark, benchmark_markdown, plot_benchmark
 
@@ -57,13 +57,18 @@ def train_for(
     seed:int=0, # seeds the weights and the episodes
     progress:bool=True, # show a progress bar
     attention:bool=True, # few-shot: combine the examples by attention; False: by the mean of their features
-) -> tuple[Path, dict]: # the checkpoint folder, and {'steps', 'minutes'} actually used
-    "Train a generator with the default config until the time budget (or max_steps) is spent."
+    batch_size:int|None=None, # episodes per step (None: TrainConfig's, or on CUDA the `fastest_batch_size`)
+) -> tuple[Path, dict]: # the checkpoint folder, and {'steps', 'minutes', 'batch_size'} actually used
+    "Train a generator with the default config until the time budget (or max_steps) is spent, choosing it included."
+    start = time.monotonic()
     cfg = TrainConfig(model=model, out_dir=str(out_dir), device=device, seed=seed,
                       generator=GeneratorConfig(attention=attention))
-    trainer, start = Trainer(cfg), time.monotonic()
-    trainer.fit(max_steps, progress=progress, minutes=minutes)
-    return trainer.latest_checkpoint(), {'steps': trainer.step, 'minutes': round((time.monotonic() - start) / 60, 2)}
+    if batch_size is None and cfg.torch_device().type == 'cuda': batch_size, _ = fastest_batch_size(cfg)
+    trainer = Trainer(cfg if batch_size is None else dataclasses.replace(cfg, batch_size=batch_size))
+    spent = (time.monotonic() - start) / 60  # choosing the batch counts (fit makes at least one step)
+    trainer.fit(max_steps, progress=progress, minutes=max(minutes - spent, 1e-3))
+    return trainer.latest_checkpoint(), {'steps': trainer.step, 'minutes': round((time.monotonic() - start) / 60, 2),
+                                         'batch_size': trainer.cfg.batch_size}
 
 # %% ../nbs/13_demo.ipynb #f7c12ef1
 _MODELS = {'few-shot': ('run', dict(model='few_shot')),  # method name -> its run folder and `train_for` settings

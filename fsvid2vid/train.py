@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #ae5fb2c2
 from __future__ import annotations
-import argparse, csv, dataclasses, hashlib, json, math, os, time
+import argparse, csv, dataclasses, hashlib, json, math, os, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +24,11 @@ from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLo
 from .checkpoint import save_training_state, load_training_state, checkpoint_folder
 
 # %% auto #0
-__all__ = ['G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'draw_batch', 'Critics',
-           'conditioned', 'discriminator_losses', 'reference_warp_losses', 'generator_losses', 'first_non_finite',
-           'append_log', 'plot_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'run_progress',
-           'learning_rate_factor', 'report_ranks', 'Trainer', 'parse_train_args', 'main']
+__all__ = ['G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'draw_batch', 'StepBatches',
+           'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'reference_warp_losses',
+           'generator_losses', 'first_non_finite', 'append_log', 'plot_log', 'write_sample', 'progress_settings',
+           'advance', 'rank_and_world', 'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer',
+           'fastest_batch_size', 'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -81,12 +82,14 @@ class RunConfig:
     device:str='auto'  # 'auto' (CUDA, then MPS, then CPU), or a torch device name
     amp:bool=True  # bf16 autocast on CUDA (ignored elsewhere)
     channels_last:bool=True  # channels_last memory format on CUDA (ignored elsewhere)
-    compile:bool=False  # torch.compile the clip generator
+    compile:bool=False  # torch.compile H, W/M and the discriminators (each frame's networks, not the frame loop)
+    data_workers:int|None=None  # processes that draw batches ahead (None: up to 8 on CUDA, 0 elsewhere)
     max_bad_steps:int=3  # stop after this many non-finite losses in a row
 
     def __post_init__(self):
         for name in ('checkpoint_every', 'keep_checkpoints', 'sample_every', 'max_bad_steps'):
             check_int(getattr(self, name), name)
+        if self.data_workers is not None: check_int(self.data_workers, 'data_workers', 0)
         if self.device != 'auto':
             try: torch.device(self.device)
             except RuntimeError:
@@ -146,6 +149,35 @@ def draw_batch(
             **{key: stack(key, k) for key in ('ref_images', 'ref_labels')},  # (B, K, ...)
             **{key: stack(key, clip_len) for key in ('images', 'labels', 'flows', 'occlusions')},  # (B, T, ...)
             **{key: stack(key, clip_len, k) for key in ('ref_flows', 'ref_occlusions')}}  # (B, T, K, ...)
+
+# %% ../nbs/10_train.ipynb #c12b78fa
+class StepBatches(torch.utils.data.Dataset):
+    "The batches of `n_steps` steps from `first_step`: item i is `draw_batch` of step first_step + i."
+    def __init__(self,
+        data:torch.utils.data.Dataset, # episodes (`SynthPose`)
+        cfg:DataConfig, # the batch size, max_k, the clip-length schedule and the seed
+        first_step:int, # the step of item 0
+        n_steps:int, # how many steps
+        rank:int=0, # the DDP rank
+    ):
+        self.data, self.cfg, self.first_step, self.n_steps, self.rank = data, cfg, first_step, n_steps, rank
+    def __len__(self) -> int: return self.n_steps
+    def __getitem__(self, i:int) -> dict:
+        step, cfg = self.first_step + i, self.cfg
+        return draw_batch(self.data, step, cfg.batch_size, cfg.max_k, cfg.clip_len(step), cfg.seed, self.rank)
+
+def step_batches(
+    batches:StepBatches, # what to draw
+    device:torch.device, # where the tensors go
+    n_workers:int=0, # worker processes that draw ahead (0: drawn in this process when asked)
+    prefetch:int=2, # batches each worker keeps ready
+):
+    "Yield the batches in order on `device`, drawn here or ahead by worker processes into pinned memory."
+    loader = (torch.utils.data.DataLoader(batches, batch_size=None, num_workers=n_workers, prefetch_factor=prefetch,
+                                          pin_memory=device.type == 'cuda') if n_workers
+              else map(batches.__getitem__, range(len(batches))))
+    for batch in loader:
+        yield {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
 
 # %% ../nbs/10_train.ipynb #3bb9a8bc
 class Critics(nn.Module):
@@ -381,7 +413,13 @@ class Trainer:
         if self.world > 1:  # one forward per step each, so DDP can average the gradients
             ddp = lambda module: nn.parallel.DistributedDataParallel(module, find_unused_parameters=True)
             self.clip_generator, self.critics_step = ddp(self.clip_generator), ddp(self.critics)
-        if cfg.compile: self.clip_generator = torch.compile(self.clip_generator)
+        if cfg.compile:  # each frame's networks: fixed shapes, no Python frame loop inside the compiled graphs
+            for module in (self.generator.image_network, self.generator.flow_net, self.critics,
+                           getattr(self.generator, 'reference_flow_net', None)):
+                if module is not None: module.compile()
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+        self.data_workers = (cfg.data_workers if cfg.data_workers is not None
+                             else min(8, cores - 1) if self.device.type == 'cuda' else 0)
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), cfg.lr, betas=cfg.betas)
         self.d_optimizer = torch.optim.Adam(self.critics.parameters(), cfg.lr * cfg.d_lr_ratio, betas=cfg.betas)
         self.step, self.bad_steps, self.episodes_seen = 0, 0, []
@@ -410,9 +448,9 @@ class Trainer:
         if first_non_finite(losses) is None: sum(losses.values()).backward(); self.d_optimizer.step()
         return {name: float(value.detach()) for name, value in losses.items()}
 
-    def train_step(self) -> dict|None:
-        "One step: generate the clips, update D, then G. The losses, or None when one was not finite (no update)."
-        batch = self.batch(self.step)
+    def train_step(self, batch:dict|None=None) -> dict|None:
+        "One step on `batch` (default: this step's): generate, update D, then G. The losses, or None if not finite."
+        batch = self.batch(self.step) if batch is None else batch
         with self._autocast(): fake = self.clip_generator(batch['labels'], batch['ref_images'], batch['ref_labels'])
         bad, d_losses, g_losses = 'generator output', {}, {}
         if all(bool(torch.isfinite(fake[k]).all()) for k in ('image', 'flow', 'mask')):
@@ -467,15 +505,17 @@ class Trainer:
         self.generator.train(); self.critics.train()
         history, start, first, progress = [], time.monotonic(), self.step, 0.0
         bar = tqdm(**progress_settings(steps, minutes), disable=not progress or self.rank != 0)
-        for _ in range(steps):
+        batches = step_batches(StepBatches(self.data, self.cfg, self.step, steps, self.rank), self.device,
+                               self.data_workers)
+        for batch in batches:
             self._set_learning_rates(learning_rate_factor(progress, self.cfg.lr_decay_start))
-            losses = self.train_step()
+            losses = self.train_step(batch)
             if losses is not None: history.append(losses); self._record(losses)
             shown = {} if losses is None else {'D': losses['d_image'], 'G': losses['g_total']}
             advance(bar, time.monotonic() - start, step=self.step, **shown)
             progress = run_progress(start, self.step - first, steps, minutes, self.device, self.world)
             if progress >= 1: break
-        bar.close(); self.save()
+        batches.close(); bar.close(); self.save()  # close: any workers stop now
         log = self.out_dir / 'losses.csv'
         if self.rank == 0 and log.exists(): plot_log(log, self.out_dir / 'losses.png')
         if self.world > 1:
@@ -495,6 +535,31 @@ class Trainer:
             with self._autocast(): write_sample(self.generator, self.batch(self.step), path)
             plot_log(self.out_dir / 'losses.csv', self.out_dir / 'losses.png')
         if self.step % self.cfg.checkpoint_every == 0: self.save()
+
+# %% ../nbs/10_train.ipynb #0ad6b9bd
+def fastest_batch_size(
+    cfg:TrainConfig, # the run's config (its data, model and device)
+    candidates:tuple[int, ...]=(4, 8, 16, 32, 64, 128), # batch sizes to try, smallest first
+    steps:int=2, # timed train steps per candidate, after one untimed step
+) -> tuple[int, dict[int, float]]: # the fastest batch size, and the frames per second of each one tried
+    "Time a few train steps per batch size at the longest clip, until memory runs out or speed stops growing."
+    speeds, device = {}, cfg.torch_device()
+    synchronize = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    with tempfile.TemporaryDirectory() as out_dir:
+        for size in candidates:
+            try:
+                trainer = Trainer(dataclasses.replace(cfg, batch_size=size, out_dir=out_dir, data_workers=0))
+                batch = draw_batch(trainer.data, 0, size, cfg.max_k, cfg.max_clip_len, cfg.seed, device=device)
+                trainer.train_step(batch); synchronize(); start = time.perf_counter()
+                for _ in range(steps): trainer.train_step(batch)
+                synchronize(); speeds[size] = size * cfg.max_clip_len * steps / (time.perf_counter() - start)
+            except torch.OutOfMemoryError: break
+            finally:  # free the memory before the next size
+                trainer = batch = None
+                if device.type == 'cuda': torch.cuda.empty_cache()
+            if len(speeds) > 1 and speeds[size] < 1.1 * max(v for k, v in speeds.items() if k != size): break
+    if not speeds: raise RuntimeError(f"fastest_batch_size: even a batch of {candidates[0]} does not fit {device}")
+    return max(speeds, key=speeds.get), speeds
 
 # %% ../nbs/10_train.ipynb #a4ea1c8c
 def _add_flags(parser, config_class, prefix:str=''):
