@@ -40,7 +40,9 @@ def conv2d(
 class InstanceNorm(nn.Module):
     "Instance normalisation without learned scale and shift, computed as a group norm with one channel per group."
     def __init__(self, eps:float=1e-5): super().__init__(); self.eps = eps  # as nn.InstanceNorm2d's
-    def forward(self, x:torch.Tensor) -> torch.Tensor: return F.group_norm(x, x.shape[1], eps=self.eps)  # (B, C, ...)
+    def forward(self, x:torch.Tensor) -> torch.Tensor:  # (B, C, ...) -> the same shape and dtype
+        with torch.autocast(x.device.type, enabled=False):  # CUDA's autocast would run group_norm in fp32: two casts
+            return F.group_norm(x, x.shape[1], eps=self.eps)
 
 # %% ../nbs/03a_layers.ipynb #3e112a13
 def conv_norm_act(
