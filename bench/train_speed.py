@@ -1,38 +1,57 @@
-"""Training throughput and peak memory: frames per second of full train steps (generate a clip, D step, G step).
+"""Training throughput: frames per second of full train steps (generate a clip, D step, G step), the share of a step
+spent waiting for data, the model FLOPs utilisation, and the time of the first step (compile happens there).
 
-Usage: python bench/train_speed.py [--device cpu] [--size 64] [--clip-len 8] [--steps 6] [--warmup 2]
-                                   [--amp/--no-amp] [--channels-last/--no-channels-last] [--compile]
-Each configuration runs in a fresh Python process (so peak memory is its own). The clip length is held fixed (the
-schedule is skipped), the batch is TrainConfig's default. frames/s counts generated frames: batch * clip length per
-step. On the CPU the memory figure is the process's peak resident memory (ru_maxrss); on CUDA it is
-torch.cuda.max_memory_allocated. Prints a markdown row per configuration for BENCHMARKS.md.
+Usage: python bench/train_speed.py [--device cpu] [--size 64] [--batch-size 4] [--clip-len 8] [--steps 6] [--warmup 2]
+                                   [--modes fp32 bf16 bf16-compile] [--workers 0] [--peak-tflops 989]
+Each mode runs in a fresh Python process (so peak memory is its own). Modes: fp32; bf16 (autocast and channels_last,
+CUDA only); bf16-compile (also `TrainConfig.compile`). The clip length is held fixed (the schedule is skipped).
+- compute frames/s: one batch drawn once and trained on repeatedly, so only the model's work counts;
+- frames/s with data: each step's own batch, drawn in the training process (--workers 0) or ahead by worker processes
+  (`step_batches`), and the share of the step spent waiting for it;
+- MFU: the step's FLOPs (FlopCounterMode over one whole step: both passes of G and D) per second, over --peak-tflops
+  (dense bf16 of an H100/H200 SXM: 989; give the fp32 peak for fp32 rows if you want that ratio instead).
+On the CPU the memory figure is the process's peak resident memory; on CUDA torch.cuda.max_memory_allocated.
 """
 import argparse, json, os, platform, resource, subprocess, sys, tempfile, time
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 
-def measure(device:str, size:int, clip_len:int, steps:int, warmup:int, amp:bool, channels_last:bool, compile:bool,
+def measure(device:str, size:int, batch_size:int, clip_len:int, steps:int, warmup:int, mode:str, workers:int,
             threads:int) -> dict:
-    "Time `steps` train steps after `warmup` steps; return frames/s, ms/step and peak memory in MiB."
-    from fsvid2vid.train import TrainConfig, Trainer
+    "Time `steps` train steps after `warmup` steps, compute only and with data; FLOPs of one step; peak memory."
+    from fsvid2vid.train import TrainConfig, Trainer, StepBatches, step_batches, draw_batch
     if threads: torch.set_num_threads(threads)
+    cuda = device.startswith('cuda')
+    synchronize = torch.cuda.synchronize if cuda else (lambda: None)
     with tempfile.TemporaryDirectory() as out_dir:
-        cfg = TrainConfig(size=size, max_clip_len=clip_len, grow_every=1, device=device, amp=amp, channels_last=channels_last,
-                          compile=compile, out_dir=out_dir, n_subjects=8)
+        cfg = TrainConfig(size=size, batch_size=batch_size, max_clip_len=clip_len, grow_every=1, device=device,
+                          amp=mode != 'fp32', channels_last=mode != 'fp32', compile=mode.endswith('compile'),
+                          out_dir=out_dir, n_subjects=8, data_workers=workers)
         trainer = Trainer(cfg)
-        trainer.step = 64  # past the clip-length schedule: every step uses max_clip_len
-        synchronize = torch.cuda.synchronize if device.startswith('cuda') else (lambda: None)
-        for _ in range(warmup): trainer.train_step()
+        batch = draw_batch(trainer.data, 64, batch_size, cfg.max_k, clip_len, device=trainer.device)
+        start = time.perf_counter(); trainer.train_step(batch); synchronize(); first_step = time.perf_counter() - start
+        for _ in range(warmup - 1): trainer.train_step(batch)
+        with FlopCounterMode(display=False) as counter: trainer.train_step(batch)
         synchronize()
-        if device.startswith('cuda'): torch.cuda.reset_peak_memory_stats()
+        if cuda: torch.cuda.reset_peak_memory_stats()
         start = time.perf_counter()
-        for _ in range(steps): trainer.train_step()
-        synchronize()
-        seconds = (time.perf_counter() - start) / steps
-        peak = (torch.cuda.max_memory_allocated() if device.startswith('cuda')
-                else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return {'frames_per_s': cfg.batch_size * clip_len / seconds, 'ms_per_step': seconds * 1000, 'peak_MiB': peak / 2 ** 20}
+        for _ in range(steps): trainer.train_step(batch)
+        synchronize(); compute = (time.perf_counter() - start) / steps
+        batches = step_batches(StepBatches(trainer.data, cfg, 64, steps + 1), trainer.device, trainer.data_workers)
+        trainer.train_step(next(batches)); synchronize()  # the workers start
+        waiting, start = 0.0, time.perf_counter()
+        for _ in range(steps):
+            asked = time.perf_counter(); next_batch = next(batches); waiting += time.perf_counter() - asked
+            trainer.train_step(next_batch)
+        synchronize(); with_data = (time.perf_counter() - start) / steps
+        batches.close()
+        peak = torch.cuda.max_memory_allocated() if cuda else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    frames = batch_size * clip_len
+    return {'compute_frames_per_s': frames / compute, 'frames_per_s': frames / with_data, 'ms_per_step': compute * 1e3,
+            'data_share': waiting / steps / with_data, 'tflops_per_step': counter.get_total_flops() / 1e12,
+            'first_step_s': first_step, 'peak_MiB': peak / 2 ** 20, 'workers': trainer.data_workers}
 
 
 def cpu_name():
@@ -42,43 +61,44 @@ def cpu_name():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'all' (cpu at 64 px, cuda at --gpu-sizes)")
-    parser.add_argument('--size', type=int, default=64, help='frame size for a single configuration')
-    parser.add_argument('--gpu-sizes', type=int, nargs='+', default=[128, 256], help='sizes for --device all on a GPU')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--size', type=int, default=64)
+    parser.add_argument('--batch-size', type=int, default=4)
     parser.add_argument('--clip-len', type=int, default=8)
     parser.add_argument('--steps', type=int, default=6, help='timed steps')
-    parser.add_argument('--warmup', type=int, default=2, help='untimed steps first (compile happens here)')
+    parser.add_argument('--warmup', type=int, default=2, help='untimed steps first (compile happens in the first)')
     parser.add_argument('--threads', type=int, default=0, help='CPU threads (0: torch default)')
-    parser.add_argument('--amp', action=argparse.BooleanOptionalAction, default=False, help='bf16 autocast (CUDA only)')
-    parser.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=False, help='channels_last (CUDA only)')
-    parser.add_argument('--compile', action='store_true', help='torch.compile the generator')
-    parser.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)  # internal: measure one configuration
+    parser.add_argument('--modes', nargs='+', default=['fp32'], choices=['fp32', 'bf16', 'bf16-compile'])
+    parser.add_argument('--workers', type=int, default=None, help='data worker processes (default: the automatic)')
+    parser.add_argument('--peak-tflops', type=float, default=989.0, help='the peak that MFU divides by')
+    parser.add_argument('--out', default=None, help='append one JSON line per mode to this file')
+    parser.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)  # internal: measure one mode
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.device, args.size, args.clip_len, args.steps, args.warmup, args.amp, args.channels_last,
-                                 args.compile, args.threads)))
+        print(json.dumps(measure(args.device, args.size, args.batch_size, args.clip_len, args.steps, args.warmup,
+                                 args.modes[0], args.workers, args.threads)))
         return
-    if args.device == 'all':
-        runs = [dict(device='cpu', size=64, amp=False, channels_last=False, compile=False)]
-        if torch.cuda.is_available():
-            runs += [dict(device='cuda', size=s, amp=amp, channels_last=cl, compile=c) for s in args.gpu_sizes
-                     for amp, cl, c in ((False, False, False), (True, False, False), (True, True, False), (True, True, True))]
-    else:
-        runs = [dict(device=args.device, size=args.size, amp=args.amp, channels_last=args.channels_last, compile=args.compile)]
-    print(f'CPU: {cpu_name()}, {os.cpu_count()} cores; GPU: {torch.cuda.get_device_name() if torch.cuda.is_available() else "none"}; '
-          f'torch {torch.__version__}; clip length {args.clip_len}, {args.steps} timed steps after {args.warmup}\n')
-    print('| device | size | bf16 | channels_last | compile | frames/s | ms/step | peak memory (MiB) |\n|---|---|---|---|---|---|---|---|')
-    for run in runs:
-        command = [sys.executable, __file__, '--worker', '--device', run['device'], '--size', str(run['size']), '--clip-len',
-                   str(args.clip_len), '--steps', str(args.steps), '--warmup', str(args.warmup), '--threads', str(args.threads),
-                   '--amp' if run['amp'] else '--no-amp', '--channels-last' if run['channels_last'] else '--no-channels-last']
-        if run['compile']: command.append('--compile')
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'
+    print(f'CPU: {cpu_name()}, {os.cpu_count()} cores; GPU: {gpu}; torch {torch.__version__}; {args.device}, '
+          f'{args.size} px, batch {args.batch_size}, clip length {args.clip_len}, {args.steps} timed steps after '
+          f'{args.warmup}; MFU against {args.peak_tflops:g} TFLOP/s\n')
+    print('| mode | compute frames/s | frames/s with data | data share | workers | TFLOP/step | MFU | first step s '
+          '| ms/step | peak MiB |\n|---|---|---|---|---|---|---|---|---|---|')
+    for mode in args.modes:
+        command = [sys.executable, __file__, '--worker', '--device', args.device, '--size', str(args.size),
+                   '--batch-size', str(args.batch_size), '--clip-len', str(args.clip_len), '--steps', str(args.steps),
+                   '--warmup', str(args.warmup), '--threads', str(args.threads), '--modes', mode]
+        if args.workers is not None: command += ['--workers', str(args.workers)]
         done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode: print(f"| {run['device']} | {run['size']} | failed: {done.stderr.strip().splitlines()[-1]} |"); continue
+        if done.returncode:
+            print(f"| {mode} | failed: {(done.stderr.strip().splitlines() or ['?'])[-1][:200]} |", flush=True); continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
-        yes = lambda flag: 'yes' if flag else 'no'
-        print(f"| {run['device']} | {run['size']} | {yes(run['amp'])} | {yes(run['channels_last'])} | {yes(run['compile'])} | "
-              f"{r['frames_per_s']:.1f} | {r['ms_per_step']:.0f} | {r['peak_MiB']:.0f} |", flush=True)
+        mfu = r['tflops_per_step'] / (r['ms_per_step'] / 1e3) / args.peak_tflops
+        print(f"| {mode} | {r['compute_frames_per_s']:.1f} | {r['frames_per_s']:.1f} | {r['data_share']:.1%} | "
+              f"{r['workers']} | {r['tflops_per_step']:.3f} | {mfu:.2%} | {r['first_step_s']:.1f} | "
+              f"{r['ms_per_step']:.0f} | {r['peak_MiB']:.0f} |", flush=True)
+        if args.out:
+            with open(args.out, 'a') as f: f.write(json.dumps({'mode': mode, 'mfu': mfu, **vars(args), **r}) + '\n')
 
 
 if __name__ == '__main__':
