@@ -1,6 +1,7 @@
 #!/bin/bash
-# Every GPU measurement of issue 13 in one run of about 8 minutes on one H100 or H200. Each part has its own time
-# limit and appends its table to OUT/gpu_results.md as soon as it ends, so a cut-off run still leaves the earlier ones.
+# Every GPU measurement of issue 13 in one run of at most 8.3 minutes (the sum of the parts' time limits) on one
+# H100 or H200. Each part appends its table to OUT/gpu_results.md as soon as it ends, so a cut-off run still leaves
+# the earlier ones.
 #
 #   bash bench/gpu.sh OUT
 #
@@ -11,10 +12,10 @@
 # Check the script itself on a CPU at toy sizes (about 10 minutes on 2 cores):
 #   DEVICE=cpu SIZE=64 BATCH=2 CLIP=4 FRAME_SIZE=64 DEMO_MINUTES=0.3 SUBJECTS=2 bash bench/gpu.sh /tmp/gpu_check
 set -u
-OUT=${1:?usage: bash bench/gpu.sh OUT}
+OUT=${1:?usage: bash bench/gpu.sh OUT}; mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)  # absolute: we cd below
 DEVICE=${DEVICE:-cuda}; SIZE=${SIZE:-256}; BATCH=${BATCH:-16}; CLIP=${CLIP:-8}; FRAME_SIZE=${FRAME_SIZE:-256}
 DEMO_MINUTES=${DEMO_MINUTES:-1.5}; SUBJECTS=${SUBJECTS:-8}; PY=${PYTHON:-python3}
-mkdir -p "$OUT"; RESULTS="$OUT/gpu_results.md"
+RESULTS="$OUT/gpu_results.md"
 cd "$(dirname "$0")/.."
 
 part() {  # part NAME SECONDS COMMAND...: run it under a time limit, its table into the results, its errors aside
@@ -32,17 +33,17 @@ part() {  # part NAME SECONDS COMMAND...: run it under a time limit, its table i
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
   $PY -c "import torch; print('torch', torch.__version__, '| cuda', torch.version.cuda)"; } > "$RESULTS"
 
-part train_speed 170 $PY bench/train_speed.py --device "$DEVICE" --size "$SIZE" --batch-size "$BATCH" \
+part train_speed 120 $PY bench/train_speed.py --device "$DEVICE" --size "$SIZE" --batch-size "$BATCH" \
     --clip-len "$CLIP" --steps 4 --warmup 2 --modes fp32 bf16
-part profile_step 100 $PY bench/profile_step.py --device "$DEVICE" --size "$SIZE" --batch-size 4 --clip-len "$CLIP" \
+part profile_step 60 $PY bench/profile_step.py --device "$DEVICE" --size "$SIZE" --batch-size 4 --clip-len "$CLIP" \
     --modes fp32 bf16
-part compile 120 $PY bench/train_speed.py --device "$DEVICE" --size 64 --batch-size 4 --clip-len 4 --steps 2 \
+part compile 90 $PY bench/train_speed.py --device "$DEVICE" --size 64 --batch-size 4 --clip-len 4 --steps 2 \
     --warmup 1 --modes bf16-compile
-part inference 100 $PY bench/frame_speed.py --device "$DEVICE" --size "$FRAME_SIZE" --configs default \
+part inference 60 $PY bench/frame_speed.py --device "$DEVICE" --size "$FRAME_SIZE" --configs default \
     --modes fp32 bf16 compile-bf16 --runs 50 --warmup 5 --rounds 1
-part demo 200 $PY -c "from fsvid2vid.demo import main; main()" --minutes "$DEMO_MINUTES" --out "$OUT/demo" \
+part demo 150 $PY -c "from fsvid2vid.demo import main; main()" --minutes "$DEMO_MINUTES" --out "$OUT/demo" \
     --videos 1 --n-subjects "$SUBJECTS" --no-progress
-part demo_frames 30 $PY - "$OUT/demo" "$DEMO_MINUTES" <<'EOF'
+part demo_frames 20 $PY - "$OUT/demo" "$DEMO_MINUTES" <<'EOF'
 import csv, json, sys
 from pathlib import Path
 demo, minutes = Path(sys.argv[1]), float(sys.argv[2])
