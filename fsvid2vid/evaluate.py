@@ -169,11 +169,11 @@ def attended_examples(
     label:torch.Tensor, # (B, L, H, W) the current label map
 ) -> torch.Tensor: # (B, H, W) the index of the most-attended example at each pixel
     "Which example attention favours at each pixel (on the device of `label`): the largest attention mass there."
+    H, W = label.shape[-2:]
     to = lambda x: x.to(next(generator.parameters(), x).device, torch.float32)  # to the generator's device
     with torch.no_grad():
         mass = generator.prepare_examples(generator.encode_examples(to(ref_images), to(ref_labels)), to(label))['mass']
-    (H, W), n_cells = label.shape[-2:], mass.shape[1]  # n_cells = h * w
-    mass = mass.float().transpose(1, 2).unflatten(-1, (-1, math.isqrt(n_cells * W // H)))  # (B, K, h, w)
+    mass = mass.float().transpose(1, 2).unflatten(-1, (-1, math.isqrt(mass.shape[1] * W // H)))  # (B, K, h, w)
     return F.interpolate(mass, size=(H, W), mode='nearest').argmax(1).to(label.device)
 
 # %% ../nbs/12_evaluate.ipynb #d6ab52e0
