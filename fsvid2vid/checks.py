@@ -6,12 +6,12 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/checks.html.md"""
 
 # %% ../nbs/00a_checks.ipynb #3973d510
 from __future__ import annotations
-import numbers
+import dataclasses, math, numbers
 
 import torch
 
 # %% auto #0
-__all__ = ['describe', 'check_int', 'check_range', 'check_episode']
+__all__ = ['describe', 'check_int', 'check_fields', 'check_range', 'check_episode']
 
 # %% ../nbs/00a_checks.ipynb #385ca683
 def describe(
@@ -30,6 +30,25 @@ def check_int(
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
     return int(value)
+
+# %% ../nbs/00a_checks.ipynb #4c954d76
+def check_fields(
+    config, # a dataclass instance whose field annotations are strings ('int', 'bool', 'float|None', ...)
+    fields_of:type|None=None, # check only the fields this dataclass declares (default: all of config's)
+):
+    "Raise a `ValueError` naming the field unless every bool, int, float and str field holds a value of its type."
+    for f in dataclasses.fields(fields_of or config):
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, '__name__', str(f.type))  # int | None
+        value, kind = getattr(config, f.name), kind.replace(' ', '')
+        if kind.endswith('|None'):
+            if value is None: continue
+            kind = kind[:-len('|None')]
+        if kind == 'int': check_int(value, f.name, 0)
+        wrong = {'bool': not isinstance(value, bool), 'str': not isinstance(value, str),
+                 'float': isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)}
+        if wrong.get(kind, False):
+            expected = {'bool': 'True or False', 'str': 'a string', 'float': 'a finite number'}[kind]
+            raise ValueError(f"{f.name}: expected {expected}, got {value!r}")
 
 # %% ../nbs/00a_checks.ipynb #4577c1c9
 def check_range(

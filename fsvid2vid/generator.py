@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 from torch.nn.utils import parametrize
 
-from .checks import check_int, describe
+from .checks import check_fields, check_int, describe
 from .flow import warp
 from .vid2vid import compose, rollout
 from .layers import InstanceNorm, channels_at_scale, conv2d, conv_norm_act
@@ -48,6 +48,7 @@ class GeneratorConfig:
     def __post_init__(self):
         for name in ('label_nc', 'n_prev', 'n_filters', 'max_filters', 'n_spade_hidden', 'n_attention_channels',
                      'n_flow_filters'): check_int(getattr(self, name), name)
+        check_fields(self)  # the others of their annotated types: no 'no' for a bool, no 4.0 for an int
         if self.composition not in ('paper', 'reference'):
             raise ValueError(f"composition: expected 'paper' or 'reference', got {self.composition!r}")
         for name, value, high, what in (('n_adaptive_layers', self.n_adaptive_layers, self.n_downsample + 1, '+1'),

@@ -15,7 +15,7 @@ import torch.nn as nn
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from .checks import check_int
+from .checks import check_fields, check_int
 from .core import atomic_path, default_device, save_video
 from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
@@ -46,6 +46,7 @@ class DataConfig:
         for name in ('size', 'max_k', 'batch_size', 'grow_every'): check_int(getattr(self, name), name)
         check_int(self.max_clip_len, 'max_clip_len', 2)
         if self.n_subjects is not None: check_int(self.n_subjects, 'n_subjects')
+        check_fields(self, DataConfig)  # the others of their annotated types
 
     def clip_len(self, step:int) -> int:
         "The clip length at `step`: 2, doubled every `grow_every` steps, capped at `max_clip_len`."
@@ -70,6 +71,7 @@ class LossWeights:
             value = getattr(self, f.name)
             if f.name.endswith('_weight') and not (isinstance(value, (int, float)) and 0 <= value < math.inf):
                 raise ValueError(f"{f.name}: expected a finite number >= 0, got {value!r}")
+        check_fields(self, LossWeights)
 
 # %% ../nbs/10_train.ipynb #44fef418
 @dataclass
@@ -89,6 +91,7 @@ class RunConfig:
     def __post_init__(self):
         for name in ('checkpoint_every', 'keep_checkpoints', 'sample_every', 'max_bad_steps'):
             check_int(getattr(self, name), name)
+        check_fields(self, RunConfig)
         if self.data_workers is not None: check_int(self.data_workers, 'data_workers', 0)
         if self.device != 'auto':
             try: torch.device(self.device)
@@ -103,7 +106,6 @@ class RunConfig:
 @dataclass
 class TrainConfig(DataConfig, LossWeights, RunConfig):
     "Everything a run needs: the model, the optimiser, and the fields of the three groups; defaults: the 64x64 model."
-    # model
     model:str='few_shot'  # 'few_shot', or 'vid2vid': the baseline, fed the same episodes, which ignores the examples
     generator:GeneratorConfig=field(default_factory=GeneratorConfig)  # sizes and switches of the generator
     n_d_filters:int=32  # channels of the discriminators' first layer
@@ -117,15 +119,18 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
 
     def __post_init__(self):
         for group in (DataConfig, LossWeights, RunConfig): group.__post_init__(self)
-        if isinstance(self.generator, dict): self.generator = GeneratorConfig(**self.generator)  # from JSON,
-        self.betas = tuple(self.betas)  # where the betas are a list
+        if isinstance(self.generator, dict): self.generator = GeneratorConfig(**self.generator)  # from JSON, where
+        self.betas = tuple(self.betas) if isinstance(self.betas, (list, tuple)) else self.betas  # betas are a list
         check_int(self.n_d_filters, 'n_d_filters'); check_int(self.n_temporal_scales, 'n_temporal_scales')
-        if not 0 <= self.lr_decay_start <= 1:
-            raise ValueError(f"lr_decay_start: expected a number in [0, 1], got {self.lr_decay_start!r}")
-        if self.model not in GENERATORS:
-            raise ValueError(f"model: expected one of {list(GENERATORS)}, got {self.model!r}")
-        multiple = self.generator.size_multiple
-        if self.size % multiple:
+        check_fields(self, TrainConfig)  # every field of its annotated type: finite floats, bools, ...
+        pair = isinstance(self.betas, tuple) and len(self.betas) == 2 and all(
+            isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)
+        for name, want, ok in (('lr', 'a number > 0', self.lr > 0), ('d_lr_ratio', 'a number > 0', self.d_lr_ratio > 0),
+                               ('lr_decay_start', 'a number in [0, 1]', 0 <= self.lr_decay_start <= 1),
+                               ('betas', 'two numbers in [0, 1)', pair),
+                               ('model', f'one of {list(GENERATORS)}', self.model in GENERATORS)):
+            if not ok: raise ValueError(f"{name}: expected {want}, got {getattr(self, name)!r}")
+        if self.size % (multiple := self.generator.size_multiple):
             raise ValueError(f"size: expected a multiple of {multiple} for this generator, got {self.size}")
 
 # %% ../nbs/10_train.ipynb #03530829
