@@ -92,7 +92,6 @@ class RunConfig:
         for name in ('checkpoint_every', 'keep_checkpoints', 'sample_every', 'max_bad_steps'):
             check_int(getattr(self, name), name)
         check_fields(self, RunConfig)
-        if self.data_workers is not None: check_int(self.data_workers, 'data_workers', 0)
         if self.device != 'auto':
             try: torch.device(self.device)
             except RuntimeError:
