@@ -6,12 +6,14 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/checks.html.md"""
 
 # %% ../nbs/00a_checks.ipynb #3973d510
 from __future__ import annotations
-import dataclasses, math, numbers
+import dataclasses, math, numbers, tempfile
+from pathlib import Path
 
 import torch
 
 # %% auto #0
-__all__ = ['describe', 'check_int', 'check_fields', 'check_range', 'check_episode']
+__all__ = ['describe', 'check_int', 'check_fields', 'check_finite', 'check_range', 'check_episode', 'available_devices',
+           'check_device', 'check_writable']
 
 # %% ../nbs/00a_checks.ipynb #385ca683
 def describe(
@@ -50,6 +52,18 @@ def check_fields(
             expected = {'bool': 'True or False', 'str': 'a string', 'float': 'a finite number'}[kind]
             raise ValueError(f"{f.name}: expected {expected}, got {value!r}")
 
+# %% ../nbs/00a_checks.ipynb #f2fb4987
+def check_finite(
+    x:torch.Tensor, # a tensor
+    name:str, # the argument's name, for the message
+):
+    "Raise a `ValueError` unless every value of `x` is finite: no NaN, no infinity."
+    finite = torch.isfinite(x)
+    if not bool(finite.all()):
+        n_nan = int(torch.isnan(x).sum())
+        raise ValueError(f"{name}: expected finite values, got {n_nan} NaN and {x.numel() - int(finite.sum()) - n_nan} "
+                         f"infinite of {x.numel()}")
+
 # %% ../nbs/00a_checks.ipynb #4577c1c9
 def check_range(
     x:torch.Tensor, # a non-empty tensor
@@ -57,9 +71,10 @@ def check_range(
     low:float=-1.0, # the smallest value allowed
     high:float=1.0, # the largest value allowed
 ):
-    "Raise a `ValueError` unless every value of `x` is in [low, high], up to 1e-3 (a NaN fails)."
+    "Raise a `ValueError` unless every value of `x` is finite and in [low, high], up to 1e-3."
+    check_finite(x, name)
     lo, hi = x.min().item(), x.max().item()
-    if not (low - 1e-3 <= lo and hi <= high + 1e-3):  # NaN fails both comparisons
+    if not (low - 1e-3 <= lo and hi <= high + 1e-3):
         raise ValueError(f"{name}: expected values in [{low:g}, {high:g}], got min {lo:.3g} and max {hi:.3g}")
 
 # %% ../nbs/00a_checks.ipynb #83d3e9df
@@ -73,7 +88,7 @@ def check_episode(
     ref_labels:torch.Tensor, # (K, L, H, W) or (B, K, L, H, W) their label maps
     driving_labels:torch.Tensor, # (T, L, H, W) or (B, T, L, H, W) the label maps to animate
 ):
-    "Raise a `ValueError` unless examples, their labels and driving labels form one episode or a batch of them."
+    "Raise a `ValueError` unless examples (in [-1, 1]), their labels and driving labels (in [0, 1]) form episodes."
     if not (torch.is_tensor(ref_images) and ref_images.is_floating_point() and ref_images.ndim in (4, 5)
             and ref_images.shape[-3] == 3 and ref_images.numel() > 0):
         raise ValueError("ref_images: expected a non-empty float (K, 3, H, W) or (B, K, 3, H, W) tensor, "
@@ -90,3 +105,45 @@ def check_episode(
             and driving_labels.shape[-3:] == (L, H, W) and driving_labels.shape[-4] >= 1):
         raise ValueError(f"driving_labels: expected a float tensor {_form(lead, T=None, L=L, H=H, W=W)} "
                          f"with T >= 1 to match ref_labels, got {describe(driving_labels)}")
+    check_range(ref_labels, 'ref_labels', 0.0, 1.0); check_range(driving_labels, 'driving_labels', 0.0, 1.0)
+
+# %% ../nbs/00a_checks.ipynb #858a7dff
+def available_devices() -> list[str]:
+    "The device names this machine can allocate on: 'cpu', then 'cuda' and 'cuda:N' for each GPU, then 'mps'."
+    names = ['cpu']
+    if torch.cuda.is_available(): names += ['cuda', *[f'cuda:{i}' for i in range(torch.cuda.device_count())]]
+    if torch.backends.mps.is_available(): names.append('mps')
+    return names
+
+def check_device(
+    device, # a device name ('cpu', 'cuda', 'cuda:1', 'mps') or a torch.device
+    name:str='device', # the argument's name, for the message
+) -> torch.device:
+    "The `torch.device`, or a `ValueError` naming `name` and the devices this machine has."
+    try:
+        parsed = torch.device(device)
+        torch.empty(0, device=parsed)
+        return parsed
+    except (RuntimeError, TypeError, AssertionError):  # an unknown name; CUDA absent (an AssertionError); no GPU N
+        raise ValueError(f"{name}: expected a device this machine has ({', '.join(available_devices())}), "
+                         f"got {device!r}") from None
+
+# %% ../nbs/00a_checks.ipynb #a642d664
+def check_writable(
+    path, # a file to be written (or, with `folder`, a folder to write files into)
+    name:str, # the argument's name, for the message
+    folder:bool=False, # `path` is a folder (made if missing), not a file
+) -> Path: # `path`
+    "Raise a `ValueError` naming `name` unless `path` could be written now; nothing is left behind."
+    path = Path(path)
+    if path.is_dir() != folder and path.exists():
+        raise ValueError(f"{name}: expected {'a folder' if folder else 'a file'}, got the "
+                         f"{'file' if folder else 'folder'} {str(path)!r}")
+    existing = path if folder else path.parent
+    while not existing.exists(): existing = existing.parent  # the nearest folder that exists
+    if not existing.is_dir():
+        raise ValueError(f"{name}: cannot write {str(path)!r}: {str(existing)!r} is a file, not a folder")
+    try: tempfile.TemporaryFile(dir=existing).close()
+    except OSError as error:
+        raise ValueError(f"{name}: cannot write {str(path)!r} ({error.strerror or error})") from None
+    return path

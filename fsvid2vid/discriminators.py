@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from .checks import check_int, describe
+from .checks import check_finite, check_int, describe
 from .flow import warp
 from .layers import InstanceNorm, channels_at_scale
 
@@ -111,9 +111,10 @@ def compose_flows(
     "Chain consecutive backward flows into the flow n frames back: f <- f + warp(earlier flow, f), from the newest."
     if not (torch.is_tensor(flows) and flows.ndim == 5 and flows.shape[2] == 2 and flows.shape[1] >= 1):
         raise ValueError(f"flows: expected a (B, n, 2, H, W) tensor with n >= 1, got {describe(flows)}")
+    check_finite(flows, 'flows')  # once here, not in each warp
     composed = flows[:, -1]  # (B, 2, H, W)
     for i in reversed(range(flows.shape[1] - 1)):
-        composed = composed + warp(flows[:, i], composed)
+        composed = composed + warp(flows[:, i], composed, check=False)
     return composed
 
 # %% ../nbs/08_discriminators.ipynb #ed4dbf71

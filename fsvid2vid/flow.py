@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from skimage.registration import optical_flow_tvl1
 
-from .checks import describe
+from .checks import describe, check_finite, check_range
 
 # %% auto #0
 __all__ = ['warp', 'flow_to_rgb', 'warp_error', 'estimate_flow']
@@ -23,21 +23,23 @@ def _exact_size(n:int) -> int:
     "The smallest 2**k + 1 >= n: normalising pixel coordinates by 2**k is exact in floating point."
     return 2 ** math.ceil(math.log2(max(n - 1, 1))) + 1
 
-def _check_flow(x, flow):
-    "Raise a clear error unless `x` is (B, C, H, W) and `flow` is (B, 2, H, W) on the same device."
+def _check_flow(x, flow, finite:bool):
+    "Raise a clear error unless `x` is (B, C, H, W) and `flow` is (B, 2, H, W), and with `finite` a finite flow."
     if not (torch.is_tensor(x) and x.ndim == 4):
         raise ValueError(f"x: expected a (B, C, H, W) tensor, got {describe(x)}")
     B, C, H, W = x.shape
     if not (torch.is_tensor(flow) and flow.shape == (B, 2, H, W)):
         raise ValueError(f"flow: expected shape {(B, 2, H, W)} to match x, got {describe(flow)}")
+    if finite: check_finite(flow, 'flow')
 
 # %% ../nbs/01_flow.ipynb #e5d5a341
 def warp(
     x:torch.Tensor, # (B, C, H, W) the previous frame
     flow:torch.Tensor, # (B, 2, H, W) backward flow in pixels, dx then dy
+    check:bool=True, # refuse a NaN or infinite flow; it reads a value back from the device, so the generator skips it
 ) -> torch.Tensor: # (B, C, H, W) x sampled at p + flow(p)
     "Backward-warp `x` by `flow`: bilinear, border padding; a zero flow returns `x` exactly."
-    _check_flow(x, flow)
+    _check_flow(x, flow, check)
     B, C, H, W = x.shape
     padded_h, padded_w = _exact_size(H), _exact_size(W)
     padded = F.pad(x, (0, padded_w - W, 0, padded_h - H), mode='replicate')  # (B, C, 2^k+1, 2^k+1)
@@ -93,9 +95,11 @@ def warp_error(
     lead, (T, C, H, W) = frames.shape[:-4], frames.shape[-4:]
     if not (torch.is_tensor(flows) and flows.shape == (*lead, T, 2, H, W)):
         raise ValueError(f"flows: expected shape {(*lead, T, 2, H, W)}, got {describe(flows)}")
+    check_finite(frames, 'frames'); check_finite(flows, 'flows')
     if occlusions is None: occlusions = frames.new_zeros(*lead, T, 1, H, W)
     if not (torch.is_tensor(occlusions) and occlusions.shape == (*lead, T, 1, H, W)):
         raise ValueError(f"occlusions: expected shape {(*lead, T, 1, H, W)}, got {describe(occlusions)}")
+    check_range(occlusions, 'occlusions', 0.0, 1.0)
     previous = frames[..., :-1, :, :, :].reshape(-1, C, H, W)  # (N, C, H, W): N = B * (T - 1) pairs
     current = frames[..., 1:, :, :, :].reshape(-1, C, H, W)
     flow, visible = flows[..., 1:, :, :, :].reshape(-1, 2, H, W), 1 - occlusions[..., 1:, :, :, :].reshape(-1, 1, H, W)
@@ -108,6 +112,7 @@ def _grey(frames:torch.Tensor, name:str) -> np.ndarray:
     if not (torch.is_tensor(frames) and frames.ndim in (3, 4) and frames.shape[-3] in (1, 3)):
         raise ValueError(f"{name}: expected a (C, H, W) or (B, C, H, W) tensor with 1 or 3 channels, "
                          f"got {describe(frames)}")
+    check_range(frames, name)  # frames in [0, 255] would give TV-L1 grey values far outside [0, 1]
     weights = torch.tensor([0.299, 0.587, 0.114] if frames.shape[-3] == 3 else [1.0])  # ITU-R BT.601 luma
     grey = (frames.detach().float().cpu().movedim(-3, -1) @ weights + 1) / 2  # (..., H, W)
     return grey.numpy()

@@ -130,7 +130,7 @@ def _warp_previous(flow_net:FlowMaskNet, labels:torch.Tensor, prev_images:torch.
         zeros = labels.new_zeros(B, 3, H, W)
         return {'flow': zeros[:, :2], 'mask': zeros[:, :1] + 1, 'warped': zeros}
     flow, mask = flow_net(labels, prev_images)
-    return {'flow': flow, 'mask': mask, 'warped': warp(prev_images[:, -1], flow)}
+    return {'flow': flow, 'mask': mask, 'warped': warp(prev_images[:, -1], flow, check=False)}
 
 def _warp_example(flow_net:FlowMaskNet, ref_images, ref_labels, label:torch.Tensor, mass:torch.Tensor|None) -> dict:
     "W and M from the most-attended example (the first one without attention mass) to the current (B, L, H, W) label."
@@ -139,7 +139,7 @@ def _warp_example(flow_net:FlowMaskNet, ref_images, ref_labels, label:torch.Tens
     ref_image, ref_label = ref_images[rows, index], ref_labels[rows, index]  # (B, 3, H, W), (B, L, H, W)
     flow, mask = flow_net(torch.stack([ref_label, label], 1), ref_image[:, None])
     return {'reference_index': index, 'reference_flow': flow, 'reference_mask': mask,
-            'warped_reference': warp(ref_image, flow)}
+            'warped_reference': warp(ref_image, flow, check=False)}
 
 # %% ../nbs/07_generator.ipynb #e508c3dd
 def _extra_maps(out:dict) -> torch.Tensor:
