@@ -6,14 +6,15 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/checkpoint.html.md"""
 
 # %% ../nbs/09a_checkpoint.ipynb #31a2cd46
 from __future__ import annotations
-import json, os, shutil
+import hashlib, json, os, shutil
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save
 
+from .checks import check_int
 from .core import atomic_path
 
 # %% auto #0
@@ -47,21 +48,24 @@ def optimizer_from_tensors(
     return {'state': state, 'param_groups': rest['param_groups']}
 
 # %% ../nbs/09a_checkpoint.ipynb #0a7e6699
+def _sha256(data:bytes) -> str: return hashlib.sha256(data).hexdigest()
+
 def save_checkpoint(
     directory, # the checkpoint folder to create (e.g. runs/x/checkpoints/step_0000500); replaced if it exists
     tensors:dict[str, dict[str, torch.Tensor]], # file name (without .safetensors) -> the tensors of that file
     state:dict, # JSON-able run state (config, step, ...), written to state.json
 ) -> Path: # the folder written
-    "Write safetensors files and state.json into a temporary folder, then rename it into place: all or nothing."
+    "Write safetensors files, state.json and their checksums into a temporary folder, then rename it: all or nothing."
     directory = Path(directory)
     partial = directory.with_name(f'.{directory.name}.partial')
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        for name, group in tensors.items():
-            group = {key: value.detach().contiguous().cpu() for key, value in group.items()}
-            save_file(group, str(partial / f'{name}.safetensors'))
-        (partial / 'state.json').write_text(json.dumps(state, indent=1))
+        files = {f'{name}.safetensors': save({key: value.detach().contiguous().cpu() for key, value in group.items()})
+                 for name, group in tensors.items()} | {'state.json': json.dumps(state, indent=1).encode()}
+        for file_name, data in files.items(): (partial / file_name).write_bytes(data)
+        checksums = {file_name: _sha256(data) for file_name, data in files.items()}
+        (partial / 'checksums.json').write_text(json.dumps(checksums, indent=1))
         if directory.exists(): shutil.rmtree(directory)
         os.replace(partial, directory)
     finally:
@@ -69,24 +73,27 @@ def save_checkpoint(
     return directory
 
 # %% ../nbs/09a_checkpoint.ipynb #00d50f15
-def _corrupt(path:Path, error:Exception) -> ValueError:
-    return ValueError(f"checkpoint: cannot read {str(path)!r} (truncated or corrupt?): {error}")
-
 def load_checkpoint(
     directory, # a checkpoint folder written by `save_checkpoint`
     names:list[str], # the safetensors files to read (without .safetensors)
 ) -> tuple[dict[str, dict[str, torch.Tensor]], dict]: # file name -> its tensors, and the state
-    "Read a checkpoint's tensors and state, with a clear error naming the file that is missing or corrupt. No pickle."
+    "Read a checkpoint's tensors and state, verified against its checksums, with errors naming the file. No pickle."
     directory = Path(directory)
     if not directory.is_dir(): raise FileNotFoundError(f"checkpoint: no such folder: {str(directory)!r}")
-    tensors = {}
-    for path in [directory / f'{name}.safetensors' for name in names] + [directory / 'state.json']:
+    paths = [directory / name for name in ('checksums.json', *[f'{name}.safetensors' for name in names], 'state.json')]
+    tensors, checksums = {}, {}
+    for path in paths:  # checksums.json first
         if not path.is_file(): raise FileNotFoundError(f"checkpoint: missing file {str(path)!r}")
+        data = path.read_bytes()
+        if path.name != 'checksums.json' and checksums.get(path.name) != _sha256(data):
+            raise ValueError(f"checkpoint: {str(path)!r} does not match the checksum recorded when it was written "
+                             "(truncated, corrupted or edited since?)")
         try:
-            if path.suffix == '.json': state = json.loads(path.read_text())
-            else: tensors[path.stem] = load_file(str(path))
-        except (SafetensorError, json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise _corrupt(path, error) from None
+            if path.name == 'checksums.json': checksums = dict(json.loads(data))
+            elif path.suffix == '.json': state = json.loads(data)
+            else: tensors[path.stem] = load(data)
+        except (SafetensorError, ValueError, TypeError) as error:  # JSON's and UTF-8's errors are ValueErrors
+            raise ValueError(f"checkpoint: cannot read {str(path)!r} (truncated or corrupt?): {error}") from None
     return tensors, state
 
 # %% ../nbs/09a_checkpoint.ipynb #58a80b46
@@ -103,10 +110,12 @@ def load_weights(
     name:str, # the file the tensors came from (without .safetensors), for the error message
     folder:Path, # the checkpoint folder, for the error message
 ) -> nn.Module: # `module`, filled
-    "`module.load_state_dict(tensors)`, with an error that names the checkpoint file when they do not fit."
+    "`module.load_state_dict(tensors)`, with an error naming the checkpoint file if they do not fit or are not finite."
+    path = str(Path(folder) / f'{name}.safetensors')
+    if bad := [key for key, value in tensors.items() if value.is_floating_point() and not value.isfinite().all()]:
+        raise ValueError(f"checkpoint: {path!r} holds NaN or infinite values in {bad[:3]} (saved from a diverged run?)")
     try: module.load_state_dict(tensors)
     except RuntimeError as error:
-        path = str(Path(folder) / f'{name}.safetensors')
         raise ValueError(f"checkpoint: {path!r} does not fit this model: {str(error)[:300]}") from None
     return module
 
@@ -146,7 +155,7 @@ def load_training_state(
         for prefix, optimizer in optimizers.items():
             rest = state['optimizers'][prefix]
             optimizer.load_state_dict(optimizer_from_tensors(tensors['optimizers'], rest, prefix))
-        state['step'] = int(state['step'])
+        state['step'] = check_int(state['step'], 'step', 0)
     except (KeyError, ValueError, TypeError) as error:
         raise ValueError(f"checkpoint: {str(folder)!r} has an unreadable optimiser state or step: {error}") from None
     return state

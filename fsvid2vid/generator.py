@@ -6,6 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/generator.html.md"""
 
 # %% ../nbs/07_generator.ipynb #ada006d5
 from __future__ import annotations
+import os
 from dataclasses import dataclass
 from functools import partial
 
@@ -24,7 +25,7 @@ from .synth import LABEL_CHANNELS
 
 # %% auto #0
 __all__ = ['GENERATORS', 'GeneratorConfig', 'FlowMaskNet', 'FrameGenerator', 'Vid2VidGenerator', 'FewShotGenerator',
-           'ClipGenerator', 'parameter_table', 'released_face_config']
+           'check_generator', 'ClipGenerator', 'parameter_table', 'released_face_config']
 
 # %% ../nbs/07_generator.ipynb #22bebffa
 @dataclass
@@ -272,6 +273,17 @@ class FewShotGenerator(FrameGenerator):
 
 # %% ../nbs/07_generator.ipynb #2ef5d6fe
 GENERATORS = {'few_shot': FewShotGenerator, 'vid2vid': Vid2VidGenerator}  # model name -> generator class
+
+def check_generator(
+    generator, # what a caller passed as a generator
+    name:str='generator', # the argument's name, for the message
+):
+    "Raise a `TypeError` unless `generator` is one of `GENERATORS`' classes; a path or a state dict gets a hint."
+    if not isinstance(generator, FrameGenerator):
+        hint = ('; a checkpoint is loaded with load_generator(path)' if isinstance(generator, (str, os.PathLike, dict))
+                else '')
+        raise TypeError(f"{name}: expected a FewShotGenerator or Vid2VidGenerator, got {type(generator).__name__}"
+                        f"{hint}")
 
 # %% ../nbs/07_generator.ipynb #42fbaa0f
 class ClipGenerator(nn.Module):
