@@ -6,14 +6,14 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/checks.html.md"""
 
 # %% ../nbs/00a_checks.ipynb #3973d510
 from __future__ import annotations
-import dataclasses, math, numbers, tempfile
+import argparse, dataclasses, math, numbers, tempfile
 from pathlib import Path
 
 import torch
 
 # %% auto #0
 __all__ = ['describe', 'check_int', 'check_fields', 'check_finite', 'check_range', 'check_episode', 'available_devices',
-           'check_device', 'check_writable']
+           'check_device', 'check_writable', 'CLIParser']
 
 # %% ../nbs/00a_checks.ipynb #385ca683
 def describe(
@@ -147,3 +147,8 @@ def check_writable(
     except OSError as error:
         raise ValueError(f"{name}: cannot write {str(path)!r} ({error.strerror or error})") from None
     return path
+
+# %% ../nbs/00a_checks.ipynb #9189c6bf
+class CLIParser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose errors are one line on stderr, `prog: error: message`, and exit status 2."
+    def error(self, message:str): self.exit(2, f'{self.prog}: error: {message} (see --help)\n')

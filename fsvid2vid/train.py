@@ -15,20 +15,20 @@ import torch.nn as nn
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from .checks import check_fields, check_int
+from .checks import CLIParser, check_device, check_fields, check_int, check_writable
 from .core import atomic_path, default_device, save_video
 from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
-from .checkpoint import save_training_state, load_training_state, checkpoint_folder
+from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder
 
 # %% auto #0
-__all__ = ['G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'draw_batch', 'StepBatches',
-           'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'reference_warp_losses',
-           'generator_losses', 'first_non_finite', 'append_log', 'plot_log', 'write_sample', 'progress_settings',
-           'advance', 'rank_and_world', 'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer',
-           'fastest_batch_size', 'parse_train_args', 'main']
+__all__ = ['STATE_KEYS', 'G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state',
+           'draw_batch', 'StepBatches', 'step_batches', 'Critics', 'conditioned', 'discriminator_losses',
+           'reference_warp_losses', 'generator_losses', 'first_non_finite', 'TrainingStopped', 'append_log', 'plot_log',
+           'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'run_progress',
+           'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -92,14 +92,15 @@ class RunConfig:
         for name in ('checkpoint_every', 'keep_checkpoints', 'sample_every', 'max_bad_steps'):
             check_int(getattr(self, name), name)
         check_fields(self, RunConfig)
-        if self.device != 'auto':
+        if self.device != 'auto':  # a name torch knows; whether this machine has it is asked when training starts
             try: torch.device(self.device)
             except RuntimeError:
-                raise ValueError(f"device: expected 'auto' or a device name, got {self.device!r}") from None
+                raise ValueError(f"device: expected 'auto' or a device name ('cpu', 'cuda', 'cuda:1', 'mps'), "
+                                 f"got {self.device!r}") from None
 
     def torch_device(self) -> torch.device:
-        "The device to train on: `device`, or for 'auto' CUDA, then MPS, then CPU."
-        return default_device() if self.device == 'auto' else torch.device(self.device)
+        "The device to train on: `device` if this machine has it, or for 'auto' CUDA, then MPS, then CPU."
+        return default_device() if self.device == 'auto' else check_device(self.device)
 
 # %% ../nbs/10_train.ipynb #04d472e3
 @dataclass
@@ -131,6 +132,25 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
             if not ok: raise ValueError(f"{name}: expected {want}, got {getattr(self, name)!r}")
         if self.size % (multiple := self.generator.size_multiple):
             raise ValueError(f"size: expected a multiple of {multiple} for this generator, got {self.size}")
+
+# %% ../nbs/10_train.ipynb #458f0b48
+STATE_KEYS = ('config', 'step', 'optimizers')  # what Trainer.save writes into state.json (an export drops 'optimizers')
+
+def config_from_state(
+    state:dict, # a checkpoint's state.json, as `load_checkpoint` read it
+    source, # where it was read from, for the messages
+) -> TrainConfig:
+    "The `TrainConfig` a checkpoint records; an unknown key or a bad value is a `ValueError` naming `source`."
+    config = state.get('config') if isinstance(state, dict) else None
+    if not (isinstance(config, dict) and isinstance(config.get('generator', {}), dict)):
+        raise ValueError(f"checkpoint: {str(source)!r} records no config (expected a 'config' object)")
+    known = lambda cls: {f.name for f in dataclasses.fields(cls)}
+    unknown = [*sorted(set(state) - set(STATE_KEYS)), *sorted(f'config.{k}' for k in set(config) - known(TrainConfig)),
+               *sorted(f'config.generator.{k}' for k in set(config.get('generator', {})) - known(GeneratorConfig))]
+    if unknown: raise ValueError(f"checkpoint: {str(source)!r} has keys this version does not know: {unknown}")
+    try: return TrainConfig(**config)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"checkpoint: {str(source)!r} records a bad setting: {error}") from None
 
 # %% ../nbs/10_train.ipynb #03530829
 def draw_batch(
@@ -286,6 +306,8 @@ def first_non_finite(
     as_float = lambda value: float(value.detach()) if torch.is_tensor(value) else float(value)
     return next((name for name, value in losses.items() if not math.isfinite(as_float(value))), None)
 
+class TrainingStopped(RuntimeError): "Training stopped: too many steps in a row had a non-finite loss."
+
 # %% ../nbs/10_train.ipynb #7f2a2f64
 G_TERMS = ('gan', 'feature_matching', 'l1', 'raw', 'perceptual', 'flow', 'warp', 'mask', 'ref_flow', 'ref_warp',
            'ref_mask', 'temporal')  # the weighted generator losses
@@ -313,6 +335,19 @@ def plot_log(path, out) -> Path:
     figure.tight_layout()
     with atomic_path(out) as tmp: figure.savefig(tmp, format='png')
     return Path(out)
+
+# %% ../nbs/10_train.ipynb #e9dde291
+def trim_log(
+    path, # a CSV loss log written by `append_log` (nothing happens if there is none)
+    step:int, # keep the rows up to this step
+):
+    "Drop the rows after `step` from the loss log at `path`, atomically: the steps a resumed run will log again."
+    path = Path(path)
+    if not path.is_file(): return
+    with open(path, newline='') as f: rows = list(csv.DictReader(f))
+    with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
+        writer = csv.DictWriter(f, LOG_COLUMNS, restval='', extrasaction='ignore')
+        writer.writeheader(); writer.writerows(row for row in rows if int(row['step']) <= step)
 
 # %% ../nbs/10_train.ipynb #1f343887
 def write_sample(
@@ -403,6 +438,7 @@ class Trainer:
     ):
         self.cfg, (self.rank, self.world), self.out_dir = cfg, rank_and_world(), Path(cfg.out_dir)
         self.device = cfg.torch_device()
+        check_writable(self.out_dir, 'out_dir', folder=True)  # now, not at the first checkpoint
         self.data = data if data is not None else SynthPose('train', size=cfg.size, k_shot=cfg.max_k,
                                                             clip_len=cfg.max_clip_len, n_subjects=cfg.n_subjects,
                                                             seed=cfg.seed)
@@ -476,7 +512,7 @@ class Trainer:
         self.bad_steps += 1
         if self.bad_steps < self.cfg.max_bad_steps: return None
         latest = self.latest_checkpoint() or 'none (no checkpoint was written)'
-        raise RuntimeError(f"training stopped at step {self.step}: {self.bad_steps} steps in a row had a non-finite "
+        raise TrainingStopped(f"training stopped at step {self.step}: {self.bad_steps} steps in a row had a non-finite "
                            f"loss (last: {bad}). The last good checkpoint is {latest}.")
 
     def save(self) -> Path:
@@ -495,6 +531,7 @@ class Trainer:
     ) -> Trainer:
         "Load weights, optimiser states and the step from a checkpoint: training continues exactly where it stopped."
         self.step = load_training_state(path, *self._state())['step']
+        if self.rank == 0: trim_log(self.out_dir / 'losses.csv', self.step)  # its later rows will be logged again
         return self
 
     def fit(self,
@@ -567,39 +604,62 @@ def fastest_batch_size(
 
 # %% ../nbs/10_train.ipynb #a4ea1c8c
 def _add_flags(parser, config_class, prefix:str=''):
-    "One --flag per int/float/str/bool field of a config dataclass, with the field's default."
+    "One --flag per int/float/str/bool field of a config dataclass; a flag left out is absent from the parsed args."
     kinds = {'int': int, 'float': float, 'str': str, 'bool': bool, 'int|None': int, 'str|None': str}
     for f in dataclasses.fields(config_class):
         kind = kinds.get(str(f.type).replace(' ', ''))
         if kind is None: continue
         default = f.default if f.default is not dataclasses.MISSING else None
         flag = '--' + prefix + f.name.replace('_', '-')
-        if kind is bool: parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
-        else: parser.add_argument(flag, type=kind, default=default, help=f'default: {default}')
+        settings = dict(default=argparse.SUPPRESS, help=f'default: {default}')
+        if kind is bool: parser.add_argument(flag, action=argparse.BooleanOptionalAction, **settings)
+        else: parser.add_argument(flag, type=kind, **settings)
+
+def _flag_error(error:ValueError, config_class, prefix:str='') -> str:
+    "A config's 'field: expected ...' message as the command line's '--prefix-field: expected ...'."
+    name, _, rest = str(error).partition(': ')
+    known = name in {f.name for f in dataclasses.fields(config_class)}
+    return f"--{prefix}{name.replace('_', '-')}: {rest}" if known else str(error)
+
+# %% ../nbs/10_train.ipynb #539c9adf
+def _resumed_config(path) -> TrainConfig:
+    "The config recorded by a checkpoint (or a run folder's newest), set to write into the run folder it belongs to."
+    folder = checkpoint_folder(path)
+    state = load_checkpoint(folder, [])[1]
+    run_folder = folder.parent.parent if folder.parent.name == 'checkpoints' else Path(path)
+    return dataclasses.replace(config_from_state(state, folder / 'state.json'), out_dir=str(run_folder))
 
 def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
-    "fsvid2vid-train's arguments: the run's config, and the run's steps, minutes, resume and progress."
+    "fsvid2vid-train's arguments: the config (defaults, or with --resume the run's own, then the flags given) and run."
     description = 'Train the few-shot generator on the synthetic data (under torchrun: on many GPUs or CPU processes).'
-    parser = argparse.ArgumentParser(prog='fsvid2vid-train', description=description)
-    parser.add_argument('--steps', type=int, default=2000, help='the step cap (default: 2000)')
+    parser = CLIParser(prog='fsvid2vid-train', description=description)
+    parser.add_argument('--steps', type=int, default=2000, help='the step cap of this run (default: 2000)')
     parser.add_argument('--minutes', type=float, help='the time budget: stop once it is spent, even before --steps')
-    parser.add_argument('--resume', help='a run folder or checkpoint folder to continue from')
+    parser.add_argument('--resume', help="a run folder or checkpoint folder to continue from, with its config")
     parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show a progress bar')
     _add_flags(parser, TrainConfig)
     _add_flags(parser, GeneratorConfig, prefix='g-')
     args = vars(parser.parse_args(argv))
     run = {name: args.pop(name) for name in ('steps', 'minutes', 'resume', 'progress')}
-    generator = GeneratorConfig(**{k[2:]: v for k, v in args.items() if k.startswith('g_')})
-    return TrainConfig(generator=generator, **{k: v for k, v in args.items() if not k.startswith('g_')}), run
+    try: base = TrainConfig() if run['resume'] is None else _resumed_config(run['resume'])
+    except (ValueError, FileNotFoundError) as error: parser.error(f'--resume: {error}')
+    try: generator = dataclasses.replace(base.generator, **{k[2:]: v for k, v in args.items() if k.startswith('g_')})
+    except ValueError as error: parser.error(_flag_error(error, GeneratorConfig, 'g-'))
+    given = {k: v for k, v in args.items() if not k.startswith('g_')}
+    try: cfg = dataclasses.replace(base, generator=generator, **given)
+    except ValueError as error: parser.error(_flag_error(error, TrainConfig))
+    return cfg, run
 
 # %% ../nbs/10_train.ipynb #5999e169
 def main(argv:list[str]|None=None):
-    "fsvid2vid-train: train the few-shot generator on the synthetic data (torchrun for many GPUs or CPU processes)."
-    cfg, run = parse_train_args(argv)
+    "fsvid2vid-train: train on the synthetic data (torchrun: many GPUs or CPU processes); errors end in one line."
+    cfg, run = parse_train_args(argv)  # bad flags and settings end here, with exit status 2
     distributed = int(os.environ.get('WORLD_SIZE', '1')) > 1
     if distributed:
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
         torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    fail = lambda status, error: CLIParser(prog='fsvid2vid-train').exit(
+        status, f'fsvid2vid-train: error: {str(error).splitlines()[0]}\n')  # OOM's message runs to many lines
     try:
         trainer = Trainer(cfg)
         if run['resume']: trainer.resume(run['resume'])
@@ -607,6 +667,8 @@ def main(argv:list[str]|None=None):
         if trainer.rank == 0:
             log = trainer.out_dir / 'losses.csv'
             print(f'done: step {trainer.step}; checkpoint {trainer.latest_checkpoint()}; log {log}')
+    except (ValueError, OSError) as error: fail(2, error)  # bad input: a device, a folder, a checkpoint
+    except (TrainingStopped, torch.OutOfMemoryError) as error: fail(1, error)
     finally:
         if distributed: torch.distributed.destroy_process_group()
 
