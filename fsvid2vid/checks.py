@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['describe', 'check_int', 'check_fields', 'check_finite', 'check_range', 'check_episode', 'available_devices',
-           'check_device', 'check_writable', 'CLIParser']
+__all__ = ['describe', 'check_int', 'check_positive', 'check_fields', 'check_finite', 'check_range', 'check_episode',
+           'available_devices', 'check_device', 'check_writable', 'CLIParser']
 
 # %% ../nbs/00a_checks.ipynb #385ca683
 def describe(
@@ -32,6 +32,15 @@ def check_int(
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
     return int(value)
+
+def check_positive(
+    value, # the value to check
+    name:str, # the argument's name, for the message
+) -> float: # `value` as a Python float
+    "Raise a `ValueError` unless `value` is a finite number > 0 (not a bool): a rate, a duration."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
 
 # %% ../nbs/00a_checks.ipynb #4c954d76
 def check_fields(

@@ -19,8 +19,8 @@ from IPython.display import HTML
 from PIL import Image, ImageSequence
 
 # %% auto #0
-__all__ = ['default_device', 'seed_everything', 'frames_to_uint8', 'uint8_to_frames', 'show_frames', 'show_video', 'atomic_path',
-           'save_video', 'read_video']
+__all__ = ['default_device', 'seed_everything', 'frames_to_uint8', 'uint8_to_frames', 'show_frames', 'fps_fraction', 'show_video',
+           'atomic_path', 'save_video', 'read_video']
 
 # %% ../nbs/00_core.ipynb #364ec633
 def default_device() -> torch.device:
@@ -114,10 +114,13 @@ def show_frames(
     return fig
 
 # %% ../nbs/00_core.ipynb #0e104c9c
-def _fps_fraction(fps) -> Fraction:
-    "`fps` as an exact fraction, checked."
+def fps_fraction(
+    fps, # frames per second
+    name:str='fps', # the argument's name, for the message
+) -> Fraction:
+    "`fps` as an exact fraction, or a `ValueError` naming `name` unless it is a number in (0, 1000]."
     if isinstance(fps, bool) or not isinstance(fps, (int, float, Fraction)) or not 0 < fps <= 1000:
-        raise ValueError(f"fps: expected a number of frames per second in (0, 1000], got {fps!r}")
+        raise ValueError(f"{name}: expected a number of frames per second in (0, 1000], got {fps!r}")
     return Fraction(fps).limit_denominator(1001)
 
 def _write_mp4(u8:np.ndarray, fileobj, fps):
@@ -126,7 +129,7 @@ def _write_mp4(u8:np.ndarray, fileobj, fps):
     if H % 2 or W % 2: raise ValueError(f"frames: mp4 (H.264, yuv420p) needs an even height and width, got {H}x{W}; "
                                         "crop the frames or save a .gif")
     with av.open(fileobj, 'w', format='mp4') as container:
-        stream = container.add_stream('libx264', rate=_fps_fraction(fps))
+        stream = container.add_stream('libx264', rate=fps_fraction(fps))
         stream.width, stream.height, stream.pix_fmt = W, H, 'yuv420p'
         stream.options = {'crf': '17'}
         for frame in u8:
@@ -144,7 +147,7 @@ def _to_palette_image(frame:np.ndarray) -> Image.Image:
 
 def _write_gif(u8:np.ndarray, fileobj, fps):
     "Encode (T, H, W, 3) uint8 frames as a looping GIF into `fileobj`."
-    frame_ms = round(1000 / float(_fps_fraction(fps)))
+    frame_ms = round(1000 / float(fps_fraction(fps)))
     images = [_to_palette_image(f) for f in u8]
     images[0].save(fileobj, format='GIF', save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
 
@@ -176,17 +179,19 @@ def atomic_path(
     path, # the file to write
 ):
     "Yield a temporary path beside `path`; rename it onto `path` on success, delete it on error."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=f'.partial{path.suffix}')
-    os.close(fd)
+    path, tmp = Path(path), None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix=f'.partial{path.suffix}')
+        os.close(fd)
         yield Path(tmp)
         umask = os.umask(0); os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # the permissions of a file made by open(), not mkstemp's owner-only 0o600
         os.replace(tmp, path)
+    except OSError as error:  # named by the path the caller gave, not the temporary file
+        raise OSError(error.errno, error.strerror, str(path)) from error
     finally:
-        if os.path.exists(tmp): os.remove(tmp)
+        if tmp is not None and os.path.exists(tmp): os.remove(tmp)
 
 # %% ../nbs/00_core.ipynb #bc7b26a6
 def save_video(
@@ -199,7 +204,7 @@ def save_video(
     if path.suffix.lower() not in _writers:
         raise ValueError(f"path: expected a file ending in one of {sorted(_writers)}, got {str(path)!r}")
     u8 = frames_to_uint8(frames)
-    _fps_fraction(fps)
+    fps_fraction(fps)
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f: _writers[path.suffix.lower()](u8, f, fps)
     return path

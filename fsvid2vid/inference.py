@@ -16,44 +16,33 @@ from PIL import Image, PngImagePlugin
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from .checks import describe, check_int, check_range, check_episode
+from .checks import (CLIParser, describe, check_device, check_episode, check_int, check_positive, check_range,
+                              check_writable)
 from .checkpoint import load_checkpoint, checkpoint_folder, load_weights
-from .core import atomic_path, save_video, uint8_to_frames
-from .generator import GeneratorConfig, FewShotGenerator, Vid2VidGenerator, ClipGenerator, GENERATORS
+from .core import atomic_path, fps_fraction, save_video, uint8_to_frames
+from .generator import FewShotGenerator, Vid2VidGenerator, ClipGenerator, GENERATORS, check_generator
+from .train import config_from_state
 
 # %% auto #0
 __all__ = ['load_generator', 'synthesize', 'finetune', 'save_labels', 'load_labels', 'main']
 
 # %% ../nbs/11_inference.ipynb #eb84ec88
-def _torch_device(device:str|torch.device) -> torch.device:
-    "A device this machine can allocate on, or a ValueError that names it."
-    try:
-        device = torch.device(device)
-        torch.empty(0, device=device)
-    except (RuntimeError, AssertionError) as error:
-        raise ValueError(f"device: cannot use {str(device)!r} here ({str(error).splitlines()[0]})") from None
-    return device
-
 def load_generator(
     path, # a checkpoint folder written by training, or a run folder (its latest checkpoint)
     device:str|torch.device='cpu', # where to put the generator
 ) -> FewShotGenerator|Vid2VidGenerator: # in eval mode
     "Rebuild the generator of a training checkpoint from its config and weights (safetensors and JSON only)."
-    device = _torch_device(device)
+    device = check_device(device)
     folder = checkpoint_folder(path)
     tensors, state = load_checkpoint(folder, ['generator'])
-    try:
-        config = state['config']
-        generator = GENERATORS[config.get('model', 'few_shot')](GeneratorConfig(**config['generator']))
-    except (KeyError, TypeError, ValueError) as error:
-        message = f"{str(folder / 'state.json')!r} has no usable generator config: {error}"
-        raise ValueError(f"checkpoint: {message}") from None
-    load_weights(generator, tensors['generator'], 'generator', folder)
+    config = config_from_state(state, folder / 'state.json')
+    generator = load_weights(GENERATORS[config.model](config.generator), tensors['generator'], 'generator', folder)
     return generator.to(device).eval()
 
 # %% ../nbs/11_inference.ipynb #cdeb8806
 def _check_for_generator(generator:nn.Module, ref_labels:torch.Tensor):
-    "Raise a clear error unless the labels have the generator's channels and a size its networks can take."
+    "Raise a clear error unless `generator` is one, and the labels have its channels and a size its networks can take."
+    check_generator(generator)
     cfg = generator.cfg
     if ref_labels.shape[-3] != cfg.label_nc:
         raise ValueError(f"ref_labels: expected L={cfg.label_nc} label channels (this generator's label_nc), "
@@ -144,23 +133,25 @@ def finetune(
     lr:float=1e-4, # Adam's learning rate
     progress:bool=False, # show a progress bar
 ) -> FewShotGenerator|Vid2VidGenerator: # a fine-tuned copy, in eval mode
-    "Fit a copy of the generator to one subject's examples: each example redrawn from its own label map (L1)."
+    "Fit a copy of the generator to one subject's examples (L1 of each redrawn from its label map); refuse divergence."
     check_episode(ref_images, ref_labels, ref_labels)
     _check_for_generator(generator, ref_labels)
     if ref_images.ndim != 4:
         raise ValueError(f"ref_images: expected the examples of one subject, (K, 3, H, W), got {describe(ref_images)}")
-    check_int(steps, 'steps')
+    check_int(steps, 'steps'); check_positive(lr, 'lr')
     tuned = copy.deepcopy(generator).eval()  # eval: spectral norm's power iteration leaves the frozen layers alone
-    device = next(tuned.parameters()).device
-    images = ref_images.to(device)
-    inputs = _redraw_inputs(images, ref_labels.to(device), tuned.cfg.n_prev)
+    images = ref_images.to(next(tuned.parameters()).device)
+    inputs = _redraw_inputs(images, ref_labels.to(images.device), tuned.cfg.n_prev)
     trainable = _top_parameters(tuned)
     for p in tuned.parameters(): p.requires_grad_(False)
     for p in trainable: p.requires_grad_(True)
     optimizer = torch.optim.Adam(trainable, lr, betas=(0.5, 0.999))
-    for _ in tqdm(range(steps), desc='fine-tuning', unit='step', disable=not progress):
+    diverged = lambda what: ValueError(f"lr: fine-tuning diverged ({what}); try a smaller lr than {lr:g}")
+    for step in tqdm(range(steps), desc='fine-tuning', unit='step', disable=not progress):
         loss = (tuned(*inputs)['image'] - images).abs().mean()
+        if not torch.isfinite(loss): raise diverged(f'a {loss.item()} loss at step {step}')  # the caller's is intact
         optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step()
+    if not all(bool(p.isfinite().all()) for p in trainable): raise diverged('non-finite weights after the last step')
     for p in tuned.parameters(): p.requires_grad_(True)
     return tuned
 
@@ -182,7 +173,7 @@ def _untile_channels(tiles:torch.Tensor, L:int) -> torch.Tensor:
 
 # %% ../nbs/11_inference.ipynb #8c912cdb
 def save_labels(
-    labels:torch.Tensor, # (L, H, W) in [0, 1] for a .png; (L, H, W) or (T, L, H, W) for .npy and .safetensors
+    labels:torch.Tensor, # (L, H, W) in [0, 1]; .npy and .safetensors also take a sequence (T, L, H, W)
     path, # a .png, .npy or .safetensors file
 ) -> Path:
     "Write label maps to a file, atomically."
@@ -195,7 +186,7 @@ def save_labels(
         expected = 'a float (L, H, W) tensor' + ('' if png else ' or (T, L, H, W)')
         raise ValueError(f"labels: expected {expected}, got {describe(labels)}")
     labels = labels.detach().float().cpu()
-    if png: check_range(labels, 'labels', 0.0, 1.0)
+    check_range(labels, 'labels', 0.0, 1.0)  # and finite: a NaN map would fail only when it is used
     with atomic_path(path) as tmp:
         if suffix == '.npy':
             with open(tmp, 'wb') as f: np.save(f, labels.numpy())
@@ -208,16 +199,24 @@ def save_labels(
 
 # %% ../nbs/11_inference.ipynb #fbf5ce55
 def _load_label_file(path:Path) -> torch.Tensor:
-    "One label file -> (L, H, W) or (T, L, H, W) float32."
+    "One label file -> (L, H, W) or (T, L, H, W) float32 in [0, 1], or a ValueError naming the file."
+    expected = '(expected label maps in [0, 1] written by save_labels)'
     try:
-        if path.suffix.lower() == '.npy': return torch.from_numpy(np.load(path, allow_pickle=False)).float()
-        if path.suffix.lower() == '.safetensors': return load_file(str(path))['labels'].float()
-        with Image.open(path) as image: L, tiles = int(image.text[_CHANNELS_KEY]), np.array(image.convert('RGB'))
+        if path.suffix.lower() == '.npy': labels = torch.from_numpy(np.load(path, allow_pickle=False)).float()
+        elif path.suffix.lower() == '.safetensors': labels = load_file(str(path))['labels'].float()
+        else:
+            with Image.open(path) as image: L, tiles = int(image.text[_CHANNELS_KEY]), np.array(image.convert('RGB'))
+            if not (L >= 1 and tiles.shape[1] % -(-L // 3) == 0):  # the channel count must fit the tiles' width
+                raise ValueError(f"its {tiles.shape[1]}-pixel width holds no whole tiles for {L} channels")
+            labels = _untile_channels(torch.from_numpy(tiles).float() / 255, L)  # (L, H, W)
     except Exception as error:
-        raise ValueError(f"path: cannot read label maps from {str(path)!r} "
-                         f"(expected a file written by save_labels): {error!r}") from None
-    return _untile_channels(torch.from_numpy(tiles).float() / 255, L)  # (L, H, W)
+        raise ValueError(f"path: cannot read label maps from {str(path)!r} {expected}: {error!r}") from None
+    if labels.ndim not in (3, 4) or labels.numel() == 0:
+        raise ValueError(f"path: {str(path)!r} holds a {tuple(labels.shape)} array; expected (L, H, W) or (T, L, H, W)")
+    check_range(labels, f'path: {str(path)!r}', 0.0, 1.0)
+    return labels
 
+# %% ../nbs/11_inference.ipynb #e73e89de
 def load_labels(
     path, # a .png, .npy or .safetensors file, or a folder of them (one frame each, in name order)
 ) -> torch.Tensor: # (L, H, W) or (T, L, H, W) float32
@@ -250,7 +249,7 @@ def _read_image(path) -> torch.Tensor:
 def _parser() -> argparse.ArgumentParser:
     "The arguments of fsvid2vid-synthesize."
     description = 'Animate the subject of K example photos with a sequence of driving label maps.'
-    parser = argparse.ArgumentParser(prog='fsvid2vid-synthesize', description=description)
+    parser = CLIParser(prog='fsvid2vid-synthesize', description=description)
     add = parser.add_argument
     add('--checkpoint', required=True, help='a checkpoint folder, or a run folder (its latest checkpoint)')
     add('--refs', nargs='+', required=True, help='the example photos (any format Pillow reads)')
@@ -276,6 +275,7 @@ def _read_inputs(args:argparse.Namespace) -> tuple:
                          f"got {len(args.ref_labels)}")
     if Path(args.out).suffix.lower() not in ('.mp4', '.gif'):
         raise ValueError(f"--out: expected a .mp4 or .gif file, got {args.out!r}")
+    check_writable(args.out, '--out'); fps_fraction(args.fps, '--fps'); check_device(args.device, '--device')
     if Path(args.driving).suffix.lower() in _VIDEO_SUFFIXES:
         raise ValueError(f"--driving: expected label maps (a folder of label files or a .npy/.safetensors sequence), "
                          f"got the video {args.driving!r}; a video must first be turned into label maps")
@@ -305,8 +305,8 @@ def main(argv:list[str]|None=None):
             generator = finetune(generator, ref_images, ref_labels, args.finetune_steps, progress=args.progress)
         video = synthesize(generator, ref_images, ref_labels, driving, first, progress=args.progress)
         try: save_video(video, args.out, fps=args.fps)
-        except OSError as error:
+        except OSError as error:  # e.g. the disk filled up: the message names the user's path, not a temporary file
             raise ValueError(f"--out: cannot write {args.out!r} ({error.strerror or error})") from None
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, TypeError, OSError) as error:  # TypeError: a checkpoint's generator of the wrong kind
         parser.error(str(error))
     print(f'wrote {args.out}: {len(video)} frames of {video.shape[-1]}x{video.shape[-2]}')
