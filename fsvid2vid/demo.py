@@ -17,11 +17,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from .checks import check_int
+from .checks import CLIParser, check_device, check_int, check_writable
 from .core import atomic_path, default_device, frames_to_uint8, save_video
 from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
-from .train import TrainConfig, Trainer, fastest_batch_size
+from .train import TrainConfig, Trainer, TrainingStopped, fastest_batch_size
 from .inference import load_generator, synthesize
 from .evaluate import attended_examples, few_shot_benchmark, benchmark_markdown, plot_benchmark
 
@@ -82,11 +82,10 @@ def _train_models(
     max_steps:int, device:str, seed:int, progress:bool, # as in `train_for`
 ) -> tuple[dict, dict]: # the checkpoints to evaluate by method name, and what training used by method name
     "The checkpoints to evaluate: given, or trained here on their budgets; the few-shot model must be one or the other."
-    try: out.mkdir(parents=True, exist_ok=True)  # a bad --out fails now, not after the training
-    except OSError as error:
-        raise ValueError(f"out: cannot create the folder {str(out)!r} ({error.strerror})") from None
     if checkpoints.get('few-shot') is None and not budgets.get('few-shot', 0) > 0:
         raise ValueError(f"minutes: expected a number > 0 (or give --checkpoint), got {budgets.get('few-shot')!r}")
+    check_writable(out, 'out', folder=True)  # a bad --out fails now, not after the training
+    if device != 'auto': check_device(device)
     found = {name: path for name, path in checkpoints.items() if path is not None}
     training = {}
     for name, (folder, settings) in _MODELS.items():
@@ -215,7 +214,7 @@ def run_demo(
 # %% ../nbs/13_demo.ipynb #e80e1e5f
 def main(argv:list[str]|None=None):
     "fsvid2vid-demo: train on the synthetic data, animate unseen subjects from K examples, and benchmark the result."
-    parser = argparse.ArgumentParser(prog='fsvid2vid-demo', description=main.__doc__); add = parser.add_argument
+    parser = CLIParser(prog='fsvid2vid-demo', description=main.__doc__); add = parser.add_argument
     add('--out', default='fsvid2vid_demo', help='output folder (default: fsvid2vid_demo)')
     add('--minutes', type=float, default=10.0, help='training budget of the few-shot model (default: 10)')
     add('--checkpoint', help='skip training and use this checkpoint (or run folder)')
@@ -237,8 +236,8 @@ def main(argv:list[str]|None=None):
                    'few-shot, mean of examples': args.ablation_checkpoint or args.ablation_minutes}
         result = run_demo(args.out, args.minutes, args.checkpoint, compare, args.max_steps, args.n_subjects,
                           tuple(args.ks), args.videos, args.device, args.seed, args.progress, args.pretrained)
-    except (ValueError, FileNotFoundError) as error:
-        parser.error(str(error))
+    except (ValueError, TypeError, OSError) as error: parser.error(str(error))
+    except TrainingStopped as error: parser.exit(1, f'fsvid2vid-demo: error: {error}\n')
     print('\n' + result['table'] + '\n')
     print(f"wrote {len(result['files'])} files to {Path(args.out).resolve()}:")
     for path in result['files']: print(f'  {path}')

@@ -13,10 +13,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checks import describe, check_int, check_range, check_episode
+from .checks import CLIParser, describe, check_device, check_episode, check_int, check_range, check_writable
 from .core import atomic_path
 from .flow import warp_error
 from .synth import SynthPose, body_mask
+from .generator import check_generator
 from .inference import load_generator, synthesize
 
 # %% auto #0
@@ -169,10 +170,15 @@ def attended_examples(
     label:torch.Tensor, # (B, L, H, W) the current label map
 ) -> torch.Tensor: # (B, H, W) the index of the most-attended example at each pixel
     "Which example attention favours at each pixel (on the device of `label`): the largest attention mass there."
+    if not hasattr(generator, 'prepare_examples'):  # a Vid2VidGenerator, a path, a state dict
+        raise TypeError(f"generator: expected a FewShotGenerator with attention, got {type(generator).__name__}")
     H, W = label.shape[-2:]
     to = lambda x: x.to(next(generator.parameters(), x).device, torch.float32)  # to the generator's device
     with torch.no_grad():
         mass = generator.prepare_examples(generator.encode_examples(to(ref_images), to(ref_labels)), to(label))['mass']
+    if mass is None:  # attention is off, or K = 1: there is nothing to choose between
+        raise ValueError(f"generator: expected a FewShotGenerator with attention (E_A) and K >= 2 examples, got "
+                         f"K={ref_images.shape[1]} and attention={getattr(generator.cfg, 'attention', None)}")
     mass = mass.float().transpose(1, 2).unflatten(-1, (-1, math.isqrt(mass.shape[1] * W // H)))  # (B, K, h, w)
     return F.interpolate(mass, size=(H, W), mode='nearest').argmax(1).to(label.device)
 
@@ -207,6 +213,11 @@ def _render(
     return torch.cat([synthesize(generator, ref_images[i:i + batch_size], ref_labels[i:i + batch_size],
                                  labels[i:i + batch_size]) for i in starts])  # (N, T, 3, H, W)
 
+def _check_generators(generator, others:dict|None):
+    "Raise a `TypeError` naming the argument unless `generator` and each of `others` is a generator."
+    check_generator(generator)
+    for name, other in (others or {}).items(): check_generator(other, f'others[{name!r}]')
+
 # %% ../nbs/12_evaluate.ipynb #b551315e
 def few_shot_benchmark(
     generator:nn.Module, # a trained FewShotGenerator (or anything `synthesize` takes)
@@ -223,7 +234,7 @@ def few_shot_benchmark(
     "Every method on the same unseen test clips, for each K: PSNR, SSIM, warp error, and attention's accuracy."
     if not ks: raise ValueError(f"ks: expected a non-empty sequence of ints >= 1, got {ks!r}")
     for k in ks: check_int(k, 'ks')
-    check_int(batch_size, 'batch_size'); rows = []
+    check_int(batch_size, 'batch_size'); _check_generators(generator, others); rows = []
     data, generators = _test_episodes(split, n_subjects, max(ks), seed, size, clip_len), {'few-shot': generator}
     render = lambda g: lambda *episodes: _render(g, *episodes, batch_size)
     methods = {'few-shot': render(generator), 'nearest example': copy_nearest_reference, 'mean example': mean_example}
@@ -274,7 +285,7 @@ def plot_benchmark(
 # %% ../nbs/12_evaluate.ipynb #bddad6f1
 def main(argv:list[str]|None=None):
     "fsvid2vid-evaluate: the few-shot benchmark of a checkpoint on unseen test subjects, as a markdown table."
-    parser = argparse.ArgumentParser(prog='fsvid2vid-evaluate', description=main.__doc__)
+    parser = CLIParser(prog='fsvid2vid-evaluate', description=main.__doc__)
     parser.add_argument('--checkpoint', required=True, help='a checkpoint folder, or a run folder (its latest one)')
     parser.add_argument('--baseline', help='a vid2vid baseline checkpoint to compare (optional)')
     parser.add_argument('--n-subjects', type=int, default=20, help='test subjects (default: 20)')
@@ -287,11 +298,13 @@ def main(argv:list[str]|None=None):
     parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show a progress bar')
     args = parser.parse_args(argv)
     try:
+        check_device(args.device, '--device')
+        if args.out: check_writable(args.out, '--out')  # before the benchmark, not after it
         others = {} if args.baseline is None else {'vid2vid': load_generator(args.baseline, args.device)}
         rows = few_shot_benchmark(load_generator(args.checkpoint, args.device), n_subjects=args.n_subjects,
                                   ks=tuple(args.ks), seed=args.seed, size=args.size, clip_len=args.clip_len,
                                   others=others, progress=args.progress)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, TypeError, OSError) as error:  # TypeError: a checkpoint's generator of the wrong kind
         parser.error(str(error))
     table = benchmark_markdown(rows)
     print(table)
