@@ -292,7 +292,7 @@ class ClipGenerator(nn.Module):
         generator:FrameGenerator, # generates one frame
         detach_previous:bool, # feed the generated frames back without their gradient
     ):
-        super().__init__()
+        super().__init__(); check_generator(generator)
         self.generator, self.detach_previous = generator, detach_previous
 
     def forward(self,

@@ -436,6 +436,9 @@ class Trainer:
         cfg:TrainConfig, # the run's settings
         data:torch.utils.data.Dataset|None=None, # episodes (default: SynthPose's training split)
     ):
+        if not isinstance(cfg, TrainConfig):
+            raise TypeError(f"cfg: expected a TrainConfig (TrainConfig(**settings) makes one), "
+                            f"got {type(cfg).__name__}")
         self.cfg, (self.rank, self.world), self.out_dir = cfg, rank_and_world(), Path(cfg.out_dir)
         self.device = cfg.torch_device()
         check_writable(self.out_dir, 'out_dir', folder=True)  # now, not at the first checkpoint
