@@ -1,4 +1,4 @@
-"""The input checks shared by inference and evaluation, with messages that name the argument at fault
+"""The input checks shared by every module, with messages that name the argument at fault
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/checks.html.md"""
 
