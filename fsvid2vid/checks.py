@@ -154,7 +154,8 @@ def check_writable(
         raise ValueError(f"{name}: cannot write {str(path)!r}: {str(existing)!r} is a file, not a folder")
     try: tempfile.TemporaryFile(dir=existing).close()
     except OSError as error:
-        raise ValueError(f"{name}: cannot write {str(path)!r} ({error.strerror or error})") from None
+        raise ValueError(f"{name}: cannot write {str(path)!r}: {str(existing)!r} takes no new files "
+                         f"({error.strerror or error})") from None
     return path
 
 # %% ../nbs/00a_checks.ipynb #9189c6bf

@@ -16,8 +16,8 @@ from PIL import Image, PngImagePlugin
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from .checks import (CLIParser, describe, check_device, check_episode, check_int, check_positive, check_range,
-                              check_writable)
+from fsvid2vid.checks import (CLIParser, describe, check_device, check_episode, check_int, check_positive, check_range,
+    check_writable)
 from .checkpoint import load_checkpoint, checkpoint_folder, load_weights
 from .core import atomic_path, fps_fraction, save_video, uint8_to_frames
 from .generator import FewShotGenerator, Vid2VidGenerator, ClipGenerator, GENERATORS, check_generator

@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #ae5fb2c2
 from __future__ import annotations
-import argparse, csv, dataclasses, hashlib, json, math, os, tempfile, time
+import argparse, csv, dataclasses, hashlib, json, math, os, sys, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -515,8 +515,8 @@ class Trainer:
         self.bad_steps += 1
         if self.bad_steps < self.cfg.max_bad_steps: return None
         latest = self.latest_checkpoint() or 'none (no checkpoint was written)'
-        raise TrainingStopped(f"training stopped at step {self.step}: {self.bad_steps} steps in a row had a non-finite "
-                           f"loss (last: {bad}). The last good checkpoint is {latest}.")
+        raise TrainingStopped(f"training stopped at step {self.step}: {self.bad_steps} steps in a row had a "
+                              f"non-finite loss (last: {bad}). The last good checkpoint is {latest}.")
 
     def save(self) -> Path:
         "Write a checkpoint of the run (rank 0 only), point `latest` at it and keep the newest `keep_checkpoints`."
@@ -661,8 +661,8 @@ def main(argv:list[str]|None=None):
     if distributed:
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
         torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-    fail = lambda status, error: CLIParser(prog='fsvid2vid-train').exit(
-        status, f'fsvid2vid-train: error: {str(error).splitlines()[0]}\n')  # OOM's message runs to many lines
+    def fail(status:int, error):  # one line, as for a bad flag (an out-of-memory message runs to many lines)
+        sys.stderr.write(f'fsvid2vid-train: error: {str(error).splitlines()[0]}\n'); raise SystemExit(status)
     try:
         trainer = Trainer(cfg)
         if run['resume']: trainer.resume(run['resume'])
@@ -670,7 +670,7 @@ def main(argv:list[str]|None=None):
         if trainer.rank == 0:
             log = trainer.out_dir / 'losses.csv'
             print(f'done: step {trainer.step}; checkpoint {trainer.latest_checkpoint()}; log {log}')
-    except (ValueError, OSError) as error: fail(2, error)  # bad input: a device, a folder, a checkpoint
+    except (ValueError, OSError) as error: fail(2, _flag_error(error, TrainConfig))  # a device, a folder, ...
     except (TrainingStopped, torch.OutOfMemoryError) as error: fail(1, error)
     finally:
         if distributed: torch.distributed.destroy_process_group()
