@@ -25,10 +25,11 @@ from .checkpoint import save_training_state, load_training_state, load_checkpoin
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state',
-           'draw_batch', 'StepBatches', 'step_batches', 'Critics', 'conditioned', 'discriminator_losses',
-           'reference_warp_losses', 'generator_losses', 'first_non_finite', 'TrainingStopped', 'append_log', 'plot_log',
-           'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world', 'run_progress',
-           'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'parse_train_args', 'main']
+           'training_data', 'draw_batch', 'StepBatches', 'step_batches', 'Critics', 'conditioned',
+           'discriminator_losses', 'reference_warp_losses', 'generator_losses', 'first_non_finite', 'TrainingStopped',
+           'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world',
+           'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'parse_train_args',
+           'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -41,6 +42,7 @@ class DataConfig:
     grow_every:int=200  # steps between doublings of the clip length (D_V needs 3 frames: from step 200)
     n_subjects:int|None=None  # training subjects (None: SynthPose's default)
     seed:int=0  # seeds the weights and the episode draws (which also depend on the step and the DDP rank)
+    data_folder:str|None=None  # a real video prepared by fsvid2vid-prepare (14_video); None: the synthetic dancers
 
     def __post_init__(self):
         for name in ('size', 'max_k', 'batch_size', 'grow_every'): check_int(getattr(self, name), name)
@@ -151,6 +153,21 @@ def config_from_state(
     try: return TrainConfig(**config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"checkpoint: {str(source)!r} records a bad setting: {error}") from None
+
+# %% ../nbs/10_train.ipynb #f4413885
+def training_data(
+    cfg:TrainConfig, # its size, max_k, max_clip_len, n_subjects, seed and data_folder
+) -> torch.utils.data.Dataset:
+    "The training episodes of `cfg`: SynthPose's training split, or the prepared video `cfg.data_folder`."
+    if cfg.data_folder is None:
+        return SynthPose('train', size=cfg.size, k_shot=cfg.max_k, clip_len=cfg.max_clip_len,
+                         n_subjects=cfg.n_subjects, seed=cfg.seed)
+    from fsvid2vid.video import VideoFolder  # a later module: imported here, when a video is asked for
+    data = VideoFolder(cfg.data_folder, k_shot=cfg.max_k, clip_len=cfg.max_clip_len, seed=cfg.seed)
+    L, H, W = data.videos[0]['labels'].shape[1:]
+    for name, want, got in (('size', H, cfg.size), ('label_nc', L, cfg.generator.label_nc)):
+        if want != got: raise ValueError(f"{name}: expected {want}, the prepared video's, got {got}")
+    return data
 
 # %% ../nbs/10_train.ipynb #03530829
 def draw_batch(
@@ -434,7 +451,7 @@ class Trainer:
     "Alternate D and G updates over synthetic clips, with the growing clip length, checkpoints, logs and samples."
     def __init__(self,
         cfg:TrainConfig, # the run's settings
-        data:torch.utils.data.Dataset|None=None, # episodes (default: SynthPose's training split)
+        data:torch.utils.data.Dataset|None=None, # episodes (default: `training_data(cfg)`)
     ):
         if not isinstance(cfg, TrainConfig):
             raise TypeError(f"cfg: expected a TrainConfig (TrainConfig(**settings) makes one), "
@@ -442,9 +459,7 @@ class Trainer:
         self.cfg, (self.rank, self.world), self.out_dir = cfg, rank_and_world(), Path(cfg.out_dir)
         self.device = cfg.torch_device()
         check_writable(self.out_dir, 'out_dir', folder=True)  # now, not at the first checkpoint
-        self.data = data if data is not None else SynthPose('train', size=cfg.size, k_shot=cfg.max_k,
-                                                            clip_len=cfg.max_clip_len, n_subjects=cfg.n_subjects,
-                                                            seed=cfg.seed)
+        self.data = data if data is not None else training_data(cfg)
         torch.manual_seed(cfg.seed)  # the same initial weights on every rank
         self.generator = GENERATORS[cfg.model](cfg.generator).to(self.device)
         self.critics = Critics(cfg.generator.label_nc, cfg.n_d_filters, cfg.temporal_weight > 0,
