@@ -39,6 +39,8 @@ def decode_video(
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"video: no such file: {str(path)!r}")
     if fps is not None: check_positive(fps, 'fps')
+    if isinstance(start, bool) or not isinstance(start, (int, float)) or not 0 <= start < float('inf'):
+        raise ValueError(f"start: expected a number of seconds >= 0, got {start!r}")
     if max_frames is not None: check_int(max_frames, 'max_frames')
     frames, next_time = [], float(start)
     try:
