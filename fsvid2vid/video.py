@@ -213,10 +213,11 @@ def _read_prepared(folder:Path) -> dict:
     if not meta_path.is_file():
         raise ValueError(f"folders: {str(folder)!r} is not a prepared video (no meta.json); make one with "
                          f"fsvid2vid-prepare VIDEO --out {folder}")
-    meta = json.loads(meta_path.read_text())
-    if not meta.get('complete'):
+    try: meta = json.loads(meta_path.read_text())
+    except (ValueError, UnicodeDecodeError): meta = {}  # unreadable: not complete
+    if not (isinstance(meta, dict) and meta.get('complete') and isinstance(meta.get('n_frames'), int)):
         raise ValueError(f"folders: {str(folder)!r} was not prepared to the end; run fsvid2vid-prepare on it again")
-    names, T = [f'{t:05d}' for t in range(meta['n_frames'])], meta['n_frames']
+    names = [f'{t:05d}' for t in range(meta['n_frames'])]
     needed = [folder / kind / f'{n}.{suffix}' for kind, suffix, first in (('frames', 'png', 0), ('labels', 'png', 0),
               ('flows', 'npy', 1), ('occlusions', 'png', 1)) for n in names[first:]]
     if missing := [str(p.relative_to(folder)) for p in needed if not p.is_file()]:
@@ -243,7 +244,8 @@ def _read_videos(folders) -> list[dict]:
 
 def _frame_range(value, n_frames:int, name:str) -> range:
     "A (start, stop) pair of frame indices (stop None: the end) as a range within n_frames; errors name `name`."
-    start, stop = (0, None) if value is None else value
+    pair = (0, None) if value is None else value
+    start, stop = pair if isinstance(pair, (tuple, list)) and len(pair) == 2 else (None, None)  # None: refused below
     stop = n_frames if stop is None else stop
     if not (isinstance(start, int) and isinstance(stop, int) and 0 <= start < stop <= n_frames):
         raise ValueError(f"{name}: expected (start, stop) with 0 <= start < stop <= {n_frames}, got {value!r}")
