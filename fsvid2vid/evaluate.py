@@ -103,8 +103,7 @@ def temporal_warp_error(
     if occlusions is not None:
         if not (torch.is_tensor(occlusions) and occlusions.shape == (*lead, T, 1, H, W)):
             raise ValueError(f"occlusions: expected shape {(*lead, T, 1, H, W)} to match frames, "
-                             f"got {describe(occlusions)}")
-        check_range(occlusions, 'occlusions', 0.0, 1.0)
+                             f"got {describe(occlusions)}")  # their values: warp_error checks them
     if frames.ndim == 4: return warp_error(frames, flows, occlusions)
     per_clip = [warp_error(frames[b], flows[b], None if occlusions is None else occlusions[b])
                 for b in range(len(frames))]

@@ -16,7 +16,7 @@ from skimage.registration import optical_flow_tvl1
 from .checks import describe, check_finite, check_range
 
 # %% auto #0
-__all__ = ['warp', 'flow_to_rgb', 'warp_error', 'estimate_flow']
+__all__ = ['warp', 'flow_to_rgb', 'warp_error', 'luma', 'estimate_flow']
 
 # %% ../nbs/01_flow.ipynb #4474b353
 def _exact_size(n:int) -> int:
@@ -107,8 +107,11 @@ def warp_error(
     return difference.sum() / (visible.sum() * C).clamp_min(1)
 
 # %% ../nbs/01_flow.ipynb #e31b4a1a
-def _grey(frames:torch.Tensor, name:str) -> np.ndarray:
-    "(..., C, H, W) in [-1, 1] with C of 1 or 3 -> (..., H, W) float32 grey values in [0, 1]."
+def luma(
+    frames:torch.Tensor, # (C, H, W) or (B, C, H, W) in [-1, 1], C of 1 or 3
+    name:str='frames', # the argument's name, for the messages
+) -> np.ndarray: # (H, W) or (B, H, W) float32 in [0, 1]
+    "The grey value (ITU-R BT.601 luma) of each pixel, in [0, 1]: what TV-L1 (and, in 14_video, Canny) sees."
     if not (torch.is_tensor(frames) and frames.ndim in (3, 4) and frames.shape[-3] in (1, 3)):
         raise ValueError(f"{name}: expected a (C, H, W) or (B, C, H, W) tensor with 1 or 3 channels, "
                          f"got {describe(frames)}")
@@ -123,7 +126,7 @@ def estimate_flow(
     **tvl1_options, # passed on to `skimage.registration.optical_flow_tvl1` (attachment, tightness, num_warp, ...)
 ) -> torch.Tensor: # (2, H, W) or (B, 2, H, W): backward flow in pixels, dx first
     "Estimate the backward flow from `current` to `previous` with TV-L1, so `warp(previous, flow)` ~ `current`."
-    a, b = _grey(previous, 'previous'), _grey(current, 'current')
+    a, b = luma(previous, 'previous'), luma(current, 'current')
     if a.shape != b.shape:
         raise ValueError(f"current: expected the shape of previous, {describe(previous)}, got {describe(current)}")
     pairs = zip(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:]))

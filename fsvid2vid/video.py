@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .checks import CLIParser, check_int, check_positive, check_writable
 from .core import atomic_path, frames_to_uint8, uint8_to_frames
-from .flow import estimate_flow, warp
+from .flow import estimate_flow, luma, warp
 from .inference import load_labels, save_labels
 
 # %% auto #0
@@ -79,7 +79,7 @@ def edge_labels(
     sigma:float=2.0, # the Gaussian smoothing before edge detection, in pixels
 ) -> torch.Tensor: # (T, 1, H, W) float32 in {0, 1}
     "Canny edges of each frame's luma (ITU-R BT.601) as a one-channel label map."
-    grey = frames.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255  # (T, H, W) in [0, 1]
+    grey = luma(uint8_to_frames(frames))  # (T, H, W) in [0, 1], the grey TV-L1 sees too
     return torch.from_numpy(np.stack([canny(g, sigma=sigma) for g in grey]).astype(np.float32))[:, None]
 
 # %% ../nbs/14_video.ipynb #924fdf1b
