@@ -21,8 +21,9 @@ from .generator import check_generator
 from .inference import load_generator, synthesize
 
 # %% auto #0
-__all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'attended_examples',
-           'attention_accuracy', 'few_shot_benchmark', 'benchmark_markdown', 'plot_benchmark', 'main']
+__all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'summary_row', 'benchmark_episodes',
+           'clip_scores', 'attended_examples', 'attention_accuracy', 'few_shot_benchmark', 'benchmark_markdown',
+           'plot_benchmark', 'main']
 
 # %% ../nbs/12_evaluate.ipynb #d8254338
 def _check_pair(output, target, min_size:int=1):
@@ -141,21 +142,23 @@ def mean_example(
     return mean.expand(*mean.shape[:-4], T, *mean.shape[-3:]).clone()  # (..., T, 3, H, W)
 
 # %% ../nbs/12_evaluate.ipynb #86eed4ab
-def _summary(method:str, K:int|None, per_subject:dict[str, torch.Tensor]) -> dict:
+def summary_row(method:str, K:int|None, per_subject:dict[str, torch.Tensor]) -> dict:
     "One table row: the mean and the spread over subjects of each metric."
     row = {'method': method, 'K': K}
     for name, values in per_subject.items():
         row[name], row[f'{name}_std'] = values.mean().item(), values.std().item() if len(values) > 1 else 0.0
     return row
 
-def _test_episodes(split:str, n_subjects:int, k_shot:int, seed:int, size:int, clip_len:int) -> dict[str, torch.Tensor]:
+def benchmark_episodes(
+    split:str, n_subjects:int, k_shot:int, seed:int, size:int, clip_len:int, # as for `SynthPose`
+) -> dict[str, torch.Tensor]: # (N, ...) each
     "One episode per subject of a SynthPose split, stacked: the clip, its labels and flows, the examples and theirs."
     data = SynthPose(split, size=size, k_shot=k_shot, clip_len=clip_len, n_subjects=n_subjects, seed=seed)
     episodes = [data[i] for i in range(n_subjects)]
     keys = ('images', 'labels', 'flows', 'occlusions', 'ref_images', 'ref_labels', 'ref_occlusions')
     return {key: torch.stack([e[key] for e in episodes]) for key in keys}  # (N, ...) each
 
-def _scores(frames:torch.Tensor, data:dict) -> dict[str, torch.Tensor]:
+def clip_scores(frames:torch.Tensor, data:dict) -> dict[str, torch.Tensor]:
     "Per clip (N,): the mean PSNR and SSIM of `frames` (N, T, 3, H, W) against the clips of `data`, and the warp error."
     clips = data['images']
     return {'psnr': psnr(frames, clips).mean(1), 'ssim': ssim(frames, clips).mean(1),
@@ -234,19 +237,19 @@ def few_shot_benchmark(
     if not ks: raise ValueError(f"ks: expected a non-empty sequence of ints >= 1, got {ks!r}")
     for k in ks: check_int(k, 'ks')
     check_int(batch_size, 'batch_size'); _check_generators(generator, others); rows = []
-    data, generators = _test_episodes(split, n_subjects, max(ks), seed, size, clip_len), {'few-shot': generator}
+    data, generators = benchmark_episodes(split, n_subjects, max(ks), seed, size, clip_len), {'few-shot': generator}
     render = lambda g: lambda *episodes: _render(g, *episodes, batch_size)
     methods = {'few-shot': render(generator), 'nearest example': copy_nearest_reference, 'mean example': mean_example}
     for name, other in (others or {}).items(): generators[name] = other; methods[name] = render(other)
     for K, name in tqdm([(K, name) for K in ks for name in methods], 'benchmark', unit='row', disable=not progress):
         refs = data['ref_images'][:, :K], data['ref_labels'][:, :K]
-        scores = _scores(methods[name](*refs, data['labels']), data)
+        scores = clip_scores(methods[name](*refs, data['labels']), data)
         if K > 1 and getattr(generators.get(name), 'label_encoder', None) is not None:  # it has attention
             scores['attention'], scores['attention_chance'] = attention_accuracy(
                 generators[name], *refs, data['labels'], data['ref_occlusions'][:, :, :K])
-        rows.append(_summary(name, K, scores))
+        rows.append(summary_row(name, K, scores))
     real = temporal_warp_error(data['images'], data['flows'], data['occlusions'])  # the floor a generator nears
-    return rows + [_summary('real video', None, {'warp_error': real})]
+    return rows + [summary_row('real video', None, {'warp_error': real})]
 
 # %% ../nbs/12_evaluate.ipynb #fbab3476
 def benchmark_markdown(

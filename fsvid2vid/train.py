@@ -28,8 +28,8 @@ __all__ = ['STATE_KEYS', 'G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 
            'training_data', 'draw_batch', 'StepBatches', 'step_batches', 'Critics', 'conditioned',
            'discriminator_losses', 'reference_warp_losses', 'generator_losses', 'first_non_finite', 'TrainingStopped',
            'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world',
-           'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'parse_train_args',
-           'main']
+           'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'add_config_flags',
+           'flag_error', 'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -136,7 +136,8 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
             raise ValueError(f"size: expected a multiple of {multiple} for this generator, got {self.size}")
 
 # %% ../nbs/10_train.ipynb #458f0b48
-STATE_KEYS = ('config', 'step', 'optimizers')  # what Trainer.save writes into state.json (an export drops 'optimizers')
+STATE_KEYS = ('config', 'step', 'optimizers', 'meta')  # state.json's keys: Trainer.save writes the first three
+# (an export drops 'optimizers'); a MetaPix run (15_metapix) adds its 'meta' settings
 
 def config_from_state(
     state:dict, # a checkpoint's state.json, as `load_checkpoint` read it
@@ -330,13 +331,13 @@ G_TERMS = ('gan', 'feature_matching', 'l1', 'raw', 'perceptual', 'flow', 'warp',
            'ref_mask', 'temporal')  # the weighted generator losses
 LOG_COLUMNS = ('step', 'clip_len', 'k', 'd_image', 'd_temporal', *G_TERMS, 'g_total')
 
-def append_log(path, row:dict):
-    "Append `row` to the CSV loss log at `path`, header first; absent columns stay empty, unknown keys are dropped."
+def append_log(path, row:dict, columns:tuple[str, ...]=LOG_COLUMNS):
+    "Append `row` to the CSV log at `path`, header first; absent columns stay empty, unknown keys are dropped."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
     with open(path, 'a', newline='') as f:
-        writer = csv.DictWriter(f, LOG_COLUMNS, restval='', extrasaction='ignore')
+        writer = csv.DictWriter(f, columns, restval='', extrasaction='ignore')
         if new: writer.writeheader()
         writer.writerow({k: round(v, 6) if isinstance(v, float) else v for k, v in row.items()})
 
@@ -357,13 +358,14 @@ def plot_log(path, out) -> Path:
 def trim_log(
     path, # a CSV loss log written by `append_log` (nothing happens if there is none)
     step:int, # keep the rows up to this step
+    columns:tuple[str, ...]=LOG_COLUMNS, # the log's columns
 ):
     "Drop the rows after `step` from the loss log at `path`, atomically: the steps a resumed run will log again."
     path = Path(path)
     if not path.is_file(): return
     with open(path, newline='') as f: rows = list(csv.DictReader(f))
     with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
-        writer = csv.DictWriter(f, LOG_COLUMNS, restval='', extrasaction='ignore')
+        writer = csv.DictWriter(f, columns, restval='', extrasaction='ignore')
         writer.writeheader(); writer.writerows(row for row in rows if int(row['step']) <= step)
 
 # %% ../nbs/10_train.ipynb #1f343887
@@ -621,7 +623,7 @@ def fastest_batch_size(
     return max(speeds, key=speeds.get), speeds
 
 # %% ../nbs/10_train.ipynb #a4ea1c8c
-def _add_flags(parser, config_class, prefix:str=''):
+def add_config_flags(parser, config_class, prefix:str=''):
     "One --flag per int/float/str/bool field of a config dataclass; a flag left out is absent from the parsed args."
     kinds = {'int': int, 'float': float, 'str': str, 'bool': bool, 'int|None': int, 'str|None': str}
     for f in dataclasses.fields(config_class):
@@ -633,7 +635,7 @@ def _add_flags(parser, config_class, prefix:str=''):
         if kind is bool: parser.add_argument(flag, action=argparse.BooleanOptionalAction, **settings)
         else: parser.add_argument(flag, type=kind, **settings)
 
-def _flag_error(error:ValueError, config_class, prefix:str='') -> str:
+def flag_error(error:ValueError, config_class, prefix:str='') -> str:
     "A config's 'field: expected ...' message as the command line's '--prefix-field: expected ...'."
     name, _, rest = str(error).partition(': ')
     known = name in {f.name for f in dataclasses.fields(config_class)}
@@ -655,17 +657,17 @@ def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
     parser.add_argument('--minutes', type=float, help='the time budget: stop once it is spent, even before --steps')
     parser.add_argument('--resume', help="a run folder or checkpoint folder to continue from, with its config")
     parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show a progress bar')
-    _add_flags(parser, TrainConfig)
-    _add_flags(parser, GeneratorConfig, prefix='g-')
+    add_config_flags(parser, TrainConfig)
+    add_config_flags(parser, GeneratorConfig, prefix='g-')
     args = vars(parser.parse_args(argv))
     run = {name: args.pop(name) for name in ('steps', 'minutes', 'resume', 'progress')}
     try: base = TrainConfig() if run['resume'] is None else _resumed_config(run['resume'])
     except (ValueError, FileNotFoundError) as error: parser.error(f'--resume: {error}')
     try: generator = dataclasses.replace(base.generator, **{k[2:]: v for k, v in args.items() if k.startswith('g_')})
-    except ValueError as error: parser.error(_flag_error(error, GeneratorConfig, 'g-'))
+    except ValueError as error: parser.error(flag_error(error, GeneratorConfig, 'g-'))
     given = {k: v for k, v in args.items() if not k.startswith('g_')}
     try: cfg = dataclasses.replace(base, generator=generator, **given)
-    except ValueError as error: parser.error(_flag_error(error, TrainConfig))
+    except ValueError as error: parser.error(flag_error(error, TrainConfig))
     return cfg, run
 
 # %% ../nbs/10_train.ipynb #5999e169
@@ -685,7 +687,7 @@ def main(argv:list[str]|None=None):
         if trainer.rank == 0:
             log = trainer.out_dir / 'losses.csv'
             print(f'done: step {trainer.step}; checkpoint {trainer.latest_checkpoint()}; log {log}')
-    except (ValueError, OSError) as error: fail(2, _flag_error(error, TrainConfig))  # a device, a folder, ...
+    except (ValueError, OSError) as error: fail(2, flag_error(error, TrainConfig))  # a device, a folder, ...
     except (TrainingStopped, torch.OutOfMemoryError) as error: fail(1, error)
     finally:
         if distributed: torch.distributed.destroy_process_group()
