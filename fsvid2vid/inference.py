@@ -24,7 +24,8 @@ from .generator import FewShotGenerator, Vid2VidGenerator, ClipGenerator, GENERA
 from .train import config_from_state
 
 # %% auto #0
-__all__ = ['load_generator', 'synthesize', 'finetune', 'save_labels', 'load_labels', 'main']
+__all__ = ['FINETUNE_SCOPES', 'load_generator', 'synthesize', 'finetune_parameters', 'finetune', 'save_labels', 'load_labels',
+           'main']
 
 # %% ../nbs/11_inference.ipynb #eb84ec88
 def load_generator(
@@ -104,25 +105,48 @@ def synthesize(
     return video if batched else video[0]
 
 # %% ../nbs/11_inference.ipynb #58288424
-def _top_parameters(generator:FewShotGenerator|Vid2VidGenerator) -> list[nn.Parameter]:
-    "The parameters test-time fine-tuning changes: E_P (few-shot only), H's adaptive top blocks and its output conv."
+FINETUNE_SCOPES = ('lean', 'released', 'all')  # what `finetune` may train: see the table above
+
+def finetune_parameters(
+    generator:FewShotGenerator|Vid2VidGenerator,
+    scope:str='lean', # one of FINETUNE_SCOPES
+) -> list[nn.Parameter]:
+    "The parameters test-time fine-tuning changes in `scope`, in the generator's order."
+    if scope not in FINETUNE_SCOPES: raise ValueError(f"scope: expected one of {list(FINETUNE_SCOPES)}, got {scope!r}")
+    if scope == 'all': return list(generator.parameters())
     network = generator.image_network
-    top = [block for s, block in zip(network.scales, network.blocks) if s < generator.cfg.n_adaptive_layers]
-    modules = top + [network.to_image]
+    top = lambda s: s < generator.cfg.n_adaptive_layers or scope == 'released'  # 'released': every block
+    blocks = [block for s, block in zip(network.scales, network.blocks) if top(s)]
+    modules = blocks + [network.to_image]
     if isinstance(generator, FewShotGenerator): modules.append(generator.weight_generator)
-    return [p for m in modules for p in m.parameters()]
+    chosen = {id(p) for m in modules for p in m.parameters()}
+    return [p for p in generator.parameters() if id(p) in chosen]
 
 # %% ../nbs/11_inference.ipynb #8e441d52
 def _redraw_inputs(
+    target_labels:torch.Tensor, # (K, L, H, W) the label maps of the frames to draw
     images:torch.Tensor, # (K, 3, H, W) the examples
     labels:torch.Tensor, # (K, L, H, W) their label maps
     n_prev:int, # the generator's number of previous frames
 ) -> tuple: # labels (K, n_prev+1, L, H, W), no previous frames, refs (K, K, 3, H, W), ref labels (K, K, L, H, W)
-    "The generator's inputs for redrawing each example from its own label map, all K examples as the examples."
+    "The generator's inputs for drawing each target from its label map, all K examples as the examples."
     K = len(images)
-    window = labels[:, None].expand(-1, n_prev + 1, -1, -1, -1)  # (K, n_prev+1, L, H, W): a still clip per example
+    window = target_labels[:, None].expand(-1, n_prev + 1, -1, -1, -1)  # (K, n_prev+1, L, H, W): a still clip each
     refs, ref_maps = images[None].expand(K, -1, -1, -1, -1), labels[None].expand(K, -1, -1, -1, -1)  # (K, K, ...)
     return window, None, refs, ref_maps
+
+# %% ../nbs/11_inference.ipynb #5abbba1c
+def _augment(
+    images:torch.Tensor, # (K, 3, H, W) the targets
+    labels:torch.Tensor, # (K, L, H, W) their label maps
+    draws:torch.Generator, # the random draws (one shift and one flip per call)
+) -> tuple[torch.Tensor, torch.Tensor]: # both moved alike
+    "The released code's augmentation: a random roll (up to 1/8 of the size each way) and a random left-right flip."
+    H, W = images.shape[-2:]
+    dy, dx = (int(torch.randint(-(n // 8), n // 8 + 1, (), generator=draws)) for n in (H, W))
+    flip = bool(torch.randint(2, (), generator=draws))
+    move = lambda x: (x.flip(-1) if flip else x).roll((dy, dx), dims=(-2, -1))
+    return move(images), move(labels)
 
 # %% ../nbs/11_inference.ipynb #f13c5a1a
 def finetune(
@@ -131,29 +155,29 @@ def finetune(
     ref_labels:torch.Tensor, # (K, L, H, W) their label maps
     steps:int=100, # gradient steps
     lr:float=1e-4, # Adam's learning rate
+    scope:str='lean', # which parameters change: 'lean', 'released' or 'all' (`finetune_parameters`)
+    augment:bool=False, # roll and flip the targets at random each step, as the released code does
+    seed:int=0, # seeds the augmentation
     progress:bool=False, # show a progress bar
+    on_step=None, # called as on_step(step, tuned) after each step (from 1), e.g. to score it along the way
 ) -> FewShotGenerator|Vid2VidGenerator: # a fine-tuned copy, in eval mode
     "Fit a copy of the generator to one subject's examples (L1 of each redrawn from its label map); refuse divergence."
-    check_episode(ref_images, ref_labels, ref_labels)
-    _check_for_generator(generator, ref_labels)
-    if ref_images.ndim != 4:
-        raise ValueError(f"ref_images: expected the examples of one subject, (K, 3, H, W), got {describe(ref_images)}")
-    check_int(steps, 'steps'); check_positive(lr, 'lr')
-    tuned = copy.deepcopy(generator).eval()  # eval: spectral norm's power iteration leaves the frozen layers alone
-    images = ref_images.to(next(tuned.parameters()).device)
-    inputs = _redraw_inputs(images, ref_labels.to(images.device), tuned.cfg.n_prev)
-    trainable = _top_parameters(tuned)
-    for p in tuned.parameters(): p.requires_grad_(False)
-    for p in trainable: p.requires_grad_(True)
-    optimizer = torch.optim.Adam(trainable, lr, betas=(0.5, 0.999))
+    check_episode(ref_images, ref_labels, ref_labels); _check_for_generator(generator, ref_labels)
+    if ref_images.ndim != 4: raise ValueError(f"ref_images: expected one subject (K, 3, H, W), got {ref_images.shape}")
+    check_int(steps, 'steps'); check_positive(lr, 'lr'); check_int(seed, 'seed', 0)
+    tuned = copy.deepcopy(generator).eval().requires_grad_(False)  # eval: spectral norm leaves frozen layers alone
+    trainable = [p.requires_grad_(True) for p in finetune_parameters(tuned, scope)]
+    images, draws = ref_images.to(trainable[0].device), torch.Generator().manual_seed(seed)
+    labels, optimizer = ref_labels.to(images.device), torch.optim.Adam(trainable, lr, betas=(0.5, 0.999))
     diverged = lambda what: ValueError(f"lr: fine-tuning diverged ({what}); try a smaller lr than {lr:g}")
     for step in tqdm(range(steps), desc='fine-tuning', unit='step', disable=not progress):
-        loss = (tuned(*inputs)['image'] - images).abs().mean()
+        targets, target_labels = _augment(images, labels, draws) if augment else (images, labels)
+        loss = (tuned(*_redraw_inputs(target_labels, images, labels, tuned.cfg.n_prev))['image'] - targets).abs().mean()
         if not torch.isfinite(loss): raise diverged(f'a {loss.item()} loss at step {step}')  # the caller's is intact
         optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step()
+        if on_step is not None: on_step(step + 1, tuned)
     if not all(bool(p.isfinite().all()) for p in trainable): raise diverged('non-finite weights after the last step')
-    for p in tuned.parameters(): p.requires_grad_(True)
-    return tuned
+    return tuned.requires_grad_(True)
 
 # %% ../nbs/11_inference.ipynb #8c5ab4fd
 _LABEL_SUFFIXES = ('.png', '.npy', '.safetensors')
@@ -260,6 +284,8 @@ def _parser() -> argparse.ArgumentParser:
     add('--out', required=True, help='the video to write (.mp4 or .gif)')
     add('--first-frame', help='an optional first frame (image file)')
     add('--finetune-steps', type=int, default=0, help='test-time fine-tuning steps on the examples first (default: 0)')
+    add('--finetune-scope', choices=FINETUNE_SCOPES, default='lean',
+        help="the parameters fine-tuning changes (default: 'lean'; see finetune)")
     add('--fps', type=float, default=8, help='frames per second (default: 8)')
     add('--device', default='cpu', help="torch device (default: cpu)")
     add('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
@@ -302,7 +328,8 @@ def main(argv:list[str]|None=None):
     try:
         generator, ref_images, ref_labels, driving, first = _read_inputs(args)
         if args.finetune_steps:
-            generator = finetune(generator, ref_images, ref_labels, args.finetune_steps, progress=args.progress)
+            generator = finetune(generator, ref_images, ref_labels, args.finetune_steps,
+                                 scope=args.finetune_scope, progress=args.progress)
         video = synthesize(generator, ref_images, ref_labels, driving, first, progress=args.progress)
         try: save_video(video, args.out, fps=args.fps)
         except OSError as error:  # e.g. the disk filled up: the message names the user's path, not a temporary file
