@@ -20,6 +20,8 @@ LONG_CELLS = {
                                          "functions built and tested earlier in the notebook",
     ('07_generator.ipynb', 'class FewShotGenerator'): "a class's methods live in its body; each of its four is a few "
                                                       "lines that call functions built and tested above it",
+    ('15_metapix.ipynb', 'class MetaTrainer'): "a class's methods live in its body; each of its five is a few lines "
+                                               "around `finetune`, `reptile_update` and the checkpoint functions",
 }
 PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
 COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
