@@ -21,9 +21,9 @@ from .generator import check_generator
 from .inference import load_generator, synthesize
 
 # %% auto #0
-__all__ = ['psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'summary_row', 'benchmark_episodes',
-           'clip_scores', 'attended_examples', 'attention_accuracy', 'few_shot_benchmark', 'benchmark_markdown',
-           'plot_benchmark', 'main']
+__all__ = ['METRIC_LABELS', 'psnr', 'ssim', 'temporal_warp_error', 'copy_nearest_reference', 'mean_example', 'summary_row',
+           'benchmark_episodes', 'clip_scores', 'attended_examples', 'attention_accuracy', 'few_shot_benchmark',
+           'benchmark_markdown', 'errorbar_lines', 'plot_benchmark', 'main']
 
 # %% ../nbs/12_evaluate.ipynb #d8254338
 def _check_pair(output, target, min_size:int=1):
@@ -264,6 +264,23 @@ def benchmark_markdown(
               f"| {cell(r, 'warp_error', 4)} | {attention(r)} |" for r in rows]
     return '\n'.join(lines)
 
+# %% ../nbs/12_evaluate.ipynb #7f5bb254
+METRIC_LABELS = {'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'warp_error': 'warp error'}  # the scores, as axes name them
+
+def errorbar_lines(
+    ax, # a matplotlib Axes
+    rows:list[dict], # table rows: 'method', the `x` key, the metric and its '_std'
+    x:str, # the key along the horizontal axis (rows where it is None are left out)
+    metric:str, # one of METRIC_LABELS
+):
+    "One line per method: `metric` against `x`, the spread over subjects as error bars."
+    if metric not in METRIC_LABELS: raise ValueError(f"metric: expected one of {list(METRIC_LABELS)}, got {metric!r}")
+    for method in dict.fromkeys(r['method'] for r in rows if r[x] is not None):
+        mine = sorted((r for r in rows if r['method'] == method and r[x] is not None), key=lambda r: r[x])
+        ax.errorbar([r[x] for r in mine], [r[metric] for r in mine], [r[metric + '_std'] for r in mine],
+                    marker='o', capsize=3, label=method)
+    ax.set(ylabel=METRIC_LABELS[metric])
+
 # %% ../nbs/12_evaluate.ipynb #fb2365aa
 def plot_benchmark(
     rows:list[dict], # from `few_shot_benchmark`
@@ -271,16 +288,11 @@ def plot_benchmark(
 ):
     "A matplotlib figure of one metric against K, a line per method, the spread over subjects as error bars."
     import matplotlib.pyplot as plt
-    labels = {'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'warp_error': 'warp error'}
-    if metric not in labels: raise ValueError(f"metric: expected one of {list(labels)}, got {metric!r}")
     fig, ax = plt.subplots(figsize=(4.5, 3), dpi=80)
-    for method in dict.fromkeys(r['method'] for r in rows if r['K'] is not None):
-        mine = [r for r in rows if r['method'] == method]
-        ax.errorbar([r['K'] for r in mine], [r[metric] for r in mine], [r[metric + '_std'] for r in mine],
-                    marker='o', capsize=3, label=method)
+    errorbar_lines(ax, rows, 'K', metric)
     for r in rows:
         if r['K'] is None and metric in r: ax.axhline(r[metric], color='grey', linestyle=':', label=r['method'])
-    ax.set(xlabel='K (examples)', ylabel=labels[metric])
+    ax.set(xlabel='K (examples)')
     ax.legend(fontsize=7); fig.tight_layout()
     return fig
 

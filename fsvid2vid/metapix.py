@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .checks import CLIParser, check_device, check_fields, check_int, check_positive, check_writable
 from fsvid2vid.checkpoint import (checkpoint_folder, load_checkpoint, load_training_state, load_weights,
     save_training_state)
-from .evaluate import benchmark_episodes, clip_scores, summary_row, temporal_warp_error
+from .evaluate import benchmark_episodes, clip_scores, errorbar_lines, summary_row
 from .generator import GENERATORS, check_generator
 from .inference import FINETUNE_SCOPES, finetune, synthesize
 from .synth import SynthPose
@@ -267,17 +267,12 @@ def plot_personalisation(
     metric:str='psnr', # 'psnr', 'ssim' or 'warp_error'
 ):
     "A figure per k of one metric against T, a line per method, the spread over subjects as error bars."
-    names = {'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'warp_error': 'warp error'}
-    if metric not in names: raise ValueError(f"metric: expected one of {list(names)}, got {metric!r}")
     import matplotlib.pyplot as plt
     ks = sorted({r['k'] for r in rows})
     fig, axes = plt.subplots(1, len(ks), figsize=(4.5 * len(ks), 3.2), dpi=80, squeeze=False, sharey=True)
     for ax, k in zip(axes[0], ks):
-        for method in dict.fromkeys(r['method'] for r in rows):
-            mine = sorted((r for r in rows if r['method'] == method and r['k'] == k), key=lambda r: r['T'])
-            ax.errorbar([r['T'] for r in mine], [r[metric] for r in mine], [r[metric + '_std'] for r in mine],
-                        marker='o', capsize=3, label=method)
-        ax.set(xlabel='fine-tuning steps T', ylabel=names[metric], title=f'k = {k}')
+        errorbar_lines(ax, [r for r in rows if r['k'] == k], 'T', metric)
+        ax.set(xlabel='fine-tuning steps T', title=f'k = {k}')
     axes[0, -1].legend(fontsize=7); fig.tight_layout()
     return fig
 
