@@ -61,8 +61,10 @@ def main():
         print(f'{folder} {left:.2f}'); return
     if args.command == 'merge':
         parts = [json.loads(Path(p).read_text()) for p in args.parts]
-        settings = parts[0]['settings'] | {'sources': {k: v for p in parts for k, v in p['settings']['sources'].items()},
-                                           'seconds': sum(p['settings']['seconds'] for p in parts), 'recipe': args.note}
+        settings = {key: value for key, value in parts[0]['settings'].items() if key != 'command'} | {
+            'sources': {k: v for p in parts for k, v in p['settings']['sources'].items()},
+            'seconds': sum(p['settings']['seconds'] for p in parts), 'recipe': args.note,
+            'commands': [p['settings']['command'] for p in parts]}
         result = {'settings': settings, 'rows': [r for p in parts for r in p['rows']]}
         with atomic_path(args.out) as tmp: tmp.write_text(json.dumps(result, indent=1))
         print(personalisation_markdown(result['rows'])); return

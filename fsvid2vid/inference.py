@@ -156,7 +156,7 @@ def finetune(
     steps:int=100, # gradient steps
     lr:float=1e-4, # Adam's learning rate
     scope:str='lean', # which parameters change: 'lean', 'released' or 'all' (`finetune_parameters`)
-    augment:bool=False, # roll and flip the targets at random each step, as the released code does
+    augment:bool=True, # roll and flip the targets at random each step, as the released code does
     seed:int=0, # seeds the augmentation
     progress:bool=False, # show a progress bar
     on_step=None, # called as on_step(step, tuned) after each step (from 1), e.g. to score it along the way
@@ -284,8 +284,8 @@ def _parser() -> argparse.ArgumentParser:
     add('--out', required=True, help='the video to write (.mp4 or .gif)')
     add('--first-frame', help='an optional first frame (image file)')
     add('--finetune-steps', type=int, default=0, help='test-time fine-tuning steps on the examples first (default: 0)')
-    add('--finetune-scope', choices=FINETUNE_SCOPES, default='lean',
-        help="the parameters fine-tuning changes (default: 'lean'; see finetune)")
+    add('--finetune-scope', choices=FINETUNE_SCOPES, default='lean', help='what fine-tuning trains (default: lean)')
+    add('--finetune-augment', action=argparse.BooleanOptionalAction, default=True, help='roll and flip (default: on)')
     add('--fps', type=float, default=8, help='frames per second (default: 8)')
     add('--device', default='cpu', help="torch device (default: cpu)")
     add('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
@@ -329,7 +329,7 @@ def main(argv:list[str]|None=None):
         generator, ref_images, ref_labels, driving, first = _read_inputs(args)
         if args.finetune_steps:
             generator = finetune(generator, ref_images, ref_labels, args.finetune_steps,
-                                 scope=args.finetune_scope, progress=args.progress)
+                                 scope=args.finetune_scope, augment=args.finetune_augment, progress=args.progress)
         video = synthesize(generator, ref_images, ref_labels, driving, first, progress=args.progress)
         try: save_video(video, args.out, fps=args.fps)
         except OSError as error:  # e.g. the disk filled up: the message names the user's path, not a temporary file
