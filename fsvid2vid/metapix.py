@@ -291,8 +291,8 @@ def paired_comparison(
         raise ValueError(f"rows: expected rows for {method!r} and {baseline!r} at k={k}, T={T}")
     difference = torch.tensor(a[f'{metric}_per_subject']) - torch.tensor(b[f'{metric}_per_subject'])
     better = difference < 0 if metric == 'warp_error' else difference > 0
-    n, wins = len(difference), int(better.sum())
+    n, wins = int((difference != 0).sum()), int(better.sum())  # the sign test leaves out ties
     tail = sum(math.comb(n, i) for i in range(min(wins, n - wins) + 1)) / 2 ** n
     return {'metric': metric, 'k': k, 'T': T, 'mean_difference': float(difference.mean()),
-            'std_difference': float(difference.std()) if n > 1 else 0.0, 'wins': wins, 'subjects': n,
-            'sign_test_p': min(1.0, 2 * tail)}
+            'std_difference': float(difference.std()) if len(difference) > 1 else 0.0, 'wins': wins,
+            'subjects': len(difference), 'sign_test_p': min(1.0, 2 * tail)}
