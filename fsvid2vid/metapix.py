@@ -20,9 +20,8 @@ from fsvid2vid.checkpoint import (checkpoint_folder, load_checkpoint, load_train
 from .evaluate import benchmark_episodes, clip_scores, errorbar_lines, summary_row
 from .generator import GENERATORS, check_generator
 from .inference import FINETUNE_SCOPES, finetune, synthesize
-from .synth import SynthPose
 from .train import (TrainConfig, add_config_flags, append_log, config_from_state, flag_error,
-    progress_settings, advance, trim_log)
+    progress_settings, advance, training_data, trim_log)
 
 # %% auto #0
 __all__ = ['META_LOG_COLUMNS', 'reptile_update', 'reptile_epsilon', 'MetaConfig', 'meta_task', 'MetaTrainer', 'main',
@@ -32,17 +31,16 @@ __all__ = ['META_LOG_COLUMNS', 'reptile_update', 'reptile_epsilon', 'MetaConfig'
 # %% ../nbs/15_metapix.ipynb #126a00f8
 def reptile_update(
     model:nn.Module, # theta, changed in place
-    adapted:nn.Module|list[nn.Module], # theta' = U(theta), or several (one per task: their mean is used)
+    adapted:nn.Module, # theta' = U(theta): a copy of the model after the inner loop
     epsilon:float, # the step size, in [0, 1]; 1 replaces theta by theta'
-) -> float: # the norm of the mean difference theta' - theta, before the step
-    "Reptile's outer step: theta <- theta + epsilon * (mean theta' - theta), over the parameters."
+) -> float: # the norm of theta' - theta, before the step
+    "Reptile's outer step: theta <- theta + epsilon * (theta' - theta), over the parameters."
     if not (isinstance(epsilon, (int, float)) and not isinstance(epsilon, bool) and 0 <= epsilon <= 1):
         raise ValueError(f"epsilon: expected a number in [0, 1], got {epsilon!r}")
-    adapted = adapted if isinstance(adapted, (list, tuple)) else [adapted]
     squares = 0.0
     with torch.no_grad():
-        for theta, *primes in zip(model.parameters(), *(a.parameters() for a in adapted), strict=True):
-            difference = torch.stack([p.to(theta.dtype) for p in primes]).mean(0) - theta  # theta' - theta
+        for theta, prime in zip(model.parameters(), adapted.parameters(), strict=True):
+            difference = prime.to(theta.dtype) - theta  # theta' - theta
             theta.add_(difference, alpha=epsilon)
             squares += float(difference.double().square().sum())
     return math.sqrt(squares)
@@ -103,15 +101,15 @@ class MetaTrainer:
         cfg:TrainConfig, # the generator's settings and the training data (`cfg.model`, `cfg.generator`, ...)
         meta:MetaConfig, # the run's inner and outer loop
         init=None, # a training checkpoint (or run folder) whose generator is theta's start; None: fresh weights
-        data:torch.utils.data.Dataset|None=None, # training episodes (default: SynthPose's training split of `cfg`)
+        data:torch.utils.data.Dataset|None=None, # training episodes (default: `training_data` of `cfg`)
     ):
         for value, name, kind in ((cfg, 'cfg', TrainConfig), (meta, 'meta', MetaConfig)):
             if not isinstance(value, kind):
                 raise TypeError(f"{name}: expected a {kind.__name__}, got {type(value).__name__}")
         self.cfg, self.meta, self.device, self.out_dir = cfg, meta, check_device(meta.device), Path(meta.out_dir)
         check_writable(self.out_dir, 'out_dir', folder=True)
-        self.data = data if data is not None else SynthPose('train', size=cfg.size, k_shot=meta.k, clip_len=2,
-                                                            n_subjects=cfg.n_subjects, seed=cfg.seed)
+        tasks = dataclasses.replace(cfg, max_k=meta.k, max_clip_len=2)  # k examples each; the clips go unused
+        self.data = data if data is not None else training_data(tasks)  # SynthPose, or cfg's prepared video
         torch.manual_seed(cfg.seed)
         self.generator = GENERATORS[cfg.model](cfg.generator)
         if init is not None:
