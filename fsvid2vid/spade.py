@@ -46,10 +46,15 @@ class SPADE(nn.Module):
         self.gamma = nn.Conv2d(n_hidden, n_channels, kernel_size, padding=kernel_size // 2)
         self.beta = nn.Conv2d(n_hidden, n_channels, kernel_size, padding=kernel_size // 2)
 
+    def modulation(self, label:torch.Tensor, size) -> tuple[torch.Tensor, torch.Tensor]:
+        "gamma(s) and beta(s), each (B, C, *size), for a (B, L, H', W') label map s."
+        hidden = embed_label(self.shared, label, size)  # (B, n_hidden, *size)
+        return self.gamma(hidden), self.beta(hidden)
+
     def forward(self, x:torch.Tensor, label:torch.Tensor) -> torch.Tensor:
         "(B, C, H, W) features and (B, L, H', W') label map -> (B, C, H, W)."
-        hidden = embed_label(self.shared, label, x.shape[-2:])  # (B, n_hidden, H, W)
-        return self.norm(x) * (1 + self.gamma(hidden)) + self.beta(hidden)
+        gamma, beta = self.modulation(label, x.shape[-2:])
+        return self.norm(x) * (1 + gamma) + beta
 
 # %% ../nbs/04_spade.ipynb #d4b9bfd1
 class SPADEResBlock(nn.Module):

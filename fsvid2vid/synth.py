@@ -19,7 +19,7 @@ from .checks import check_int, describe
 
 # %% auto #0
 __all__ = ['PART_NAMES', 'LABEL_CHANNELS', 'BodyShape', 'Motion', 'random_motion', 'Texture', 'Appearance', 'Subject',
-           'random_subject', 'render', 'labels_to_rgb', 'body_mask', 'SynthPose']
+           'random_subject', 'render', 'labels_to_rgb', 'body_mask', 'edit_label', 'SynthPose']
 
 # %% ../nbs/02_synth.ipynb #a427d245
 _JOINTS = ('pelvis', 'neck', 'head', 'shoulder_l', 'elbow_l', 'wrist_l', 'shoulder_r', 'elbow_r', 'wrist_r',
@@ -475,6 +475,27 @@ def body_mask(
 ) -> torch.Tensor: # (..., H, W) bool
     "Where label maps show the body: the pixels of any part mask."
     return _part_masks(labels).sum(-3) > 0
+
+# %% ../nbs/02_synth.ipynb #4a1d7891
+def edit_label(
+    label:torch.Tensor, # (L, H, W) a label map of this dataset
+    off:tuple[str, ...]=(), # names of parts (PART_NAMES) to switch off: their pixels become background
+    paint:str|None=None, # the name of a part to paint as a disc, or None
+    centre:tuple[int, int]=(32, 32), # (row, column) of the disc's centre
+    radius:float=4.0, # of the disc, in pixels
+) -> torch.Tensor: # (L, H, W) an edited copy
+    "A copy of a label map with parts switched off and a disc of one part painted on."
+    masks = _part_masks(label)  # (P, H, W)
+    for name in (*off, *([] if paint is None else [paint])):
+        if name not in PART_NAMES: raise ValueError(f"off, paint: expected names in PART_NAMES, got {name!r}")
+    edited = label.clone()
+    for name in off: edited[:, masks[PART_NAMES.index(name)] > 0] = 0
+    if paint is not None:
+        rows, columns = torch.meshgrid(torch.arange(label.shape[-2]), torch.arange(label.shape[-1]), indexing='ij')
+        disc = (rows - centre[0]) ** 2 + (columns - centre[1]) ** 2 <= radius ** 2  # (H, W)
+        edited[:, disc] = 0
+        edited[3 + PART_NAMES.index(paint), disc] = 1
+    return edited
 
 # %% ../nbs/02_synth.ipynb #deacdcbc
 _SPLITS = {'train': 0, 'test': 1}

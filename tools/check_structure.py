@@ -22,6 +22,12 @@ LONG_CELLS = {
                                                       "lines that call functions built and tested above it",
     ('15_metapix.ipynb', 'class MetaTrainer'): "a class's methods live in its body; each of its five is a few lines "
                                                "around `finetune`, `reptile_update` and the checkpoint functions",
+    ('16_widgets.ipynb', 'class Explorer:'): "a class's methods live in its body; six short ones that wire controls to "
+                                             "a picture and show errors in place",
+    ('16_widgets.ipynb', 'class SpadeExplorer'): "__init__ lays out seven controls; draw calls SPADE.modulation, "
+                                                 "edit_label and show_frames",
+    ('16_widgets.ipynb', 'class AttentionExplorer'): "__init__ lays out five controls; draw calls encode_examples, "
+                                                     "attention_weights, most_attended and show_frames",
 }
 PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
 COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
