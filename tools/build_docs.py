@@ -3,7 +3,9 @@
 1. nbdev processes the notebooks into _proc/ (show_doc entries added, hidden cells removed).
 2. Each processed notebook gets its title back as a heading, its quarto cell options (`#| echo: false`,
    `#| output: false`) become cell tags that mkdocs-jupyter understands, and the Quarto-only markdown of nbdev's
-   links becomes what any markdown renderer understands (see `html_links` and `site_links`).
+   links, and links to other notebooks, become what any markdown renderer understands (see `html_links` and
+   `site_links`). A live widget that carries a picture of itself shows that picture (`static_widgets`), and
+   pictures the markdown shows by relative path are copied beside the page (`copy_images`).
 3. mkdocs-material with mkdocs-jupyter renders the stored outputs, in notebook order, into static pages.
    MathJax comes from the jupyter-server-mathjax wheel and is served from the site itself, so equations render
    offline (see `install_mathjax`); the theme is told not to fetch web fonts.
@@ -87,9 +89,12 @@ def published_site() -> str:
     return f"{cfg.doc_host.rstrip('/')}/{cfg.doc_baseurl.strip('/')}/"
 
 
+NOTEBOOK_LINK = re.compile(r'\]\((?:\d+[a-z]?_)?([\w-]+)\.ipynb\)')  # ](01_flow.ipynb), ](quickstart.ipynb)
+
+
 def site_links(markdown: str) -> str:
-    "Make nbdev's links to API entries on the published site links within this site, which also works offline."
-    return markdown.replace(published_site(), '')
+    "Make nbdev's links to API entries on the published site, and links to notebooks, links within this site."
+    return NOTEBOOK_LINK.sub(r'](\1.html)', markdown.replace(published_site(), ''))
 
 
 def fix_markdown(cell: dict) -> dict:
@@ -100,6 +105,28 @@ def fix_markdown(cell: dict) -> dict:
     outputs = [{**out, 'data': {**out['data'], 'text/markdown': fix(out['data']['text/markdown'])}}
                if 'text/markdown' in out.get('data', {}) else out for out in cell.get('outputs', [])]
     return {**cell, 'outputs': outputs}
+
+
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
+
+
+def static_widgets(cell: dict) -> dict:
+    "A code cell whose live widgets with a static picture (`fsvid2vid.widgets.Explorer`s) show that picture."
+    outputs = [{**out, 'data': {k: v for k, v in out['data'].items() if k != WIDGET_VIEW}}
+               if 'image/png' in out.get('data', {}) else out for out in cell.get('outputs', [])]
+    return {**cell, 'outputs': outputs}
+
+
+IMAGE_LINK = re.compile(r'!\[[^\]]*\]\(([^)\s:]+)\)')  # a markdown image at a relative path
+
+
+def copy_images(nb: dict, docs: Path):
+    "Copy the pictures the notebook's markdown shows by relative path (nbs/widgets/*.png) beside its page."
+    for cell in nb['cells']:
+        if cell['cell_type'] != 'markdown': continue
+        for path in IMAGE_LINK.findall(''.join(cell['source'])):
+            (docs / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / 'nbs' / path, docs / path)
 
 
 def for_mkdocs(nb: dict) -> tuple[dict, dict]:
@@ -116,7 +143,7 @@ def for_mkdocs(nb: dict) -> tuple[dict, dict]:
             tags = (['hide-input'] if options.get('echo') == 'false' or not code.strip() else []) + \
                    (['hide-output'] if options.get('output') == 'false' else [])
             if not code.strip() and not cell.get('outputs'): continue
-            cell = {**cell, 'source': code, 'metadata': {'tags': tags}}
+            cell = static_widgets({**cell, 'source': code, 'metadata': {'tags': tags}})
         cells.append(fix_markdown(cell))
     return {**nb, 'cells': cells}, meta
 
@@ -159,6 +186,7 @@ def main():
         nb, meta = for_mkdocs(json.loads(notebook.read_text(encoding='utf-8')))
         name = page_name(notebook, meta)
         (docs / name).write_text(json.dumps(nb), encoding='utf-8')
+        copy_images(nb, docs)
         number = re.match(r'(\d+[a-z]?)_', notebook.name)
         number = f'{number.group(1)} ' if number else ''
         title = 'Home' if notebook.name == 'index.ipynb' else f"{number}{meta.get('title', notebook.stem)}"

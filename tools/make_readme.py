@@ -3,7 +3,7 @@
 Usage: python tools/make_readme.py          # rewrite README.md
        python tools/make_readme.py --check  # exit 1 if README.md is stale
 """
-import argparse, json, sys
+import argparse, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +40,14 @@ def cell_markdown(cell: dict) -> str:
     return '\n\n'.join(p for p in parts if p)
 
 
+NOTEBOOK_LINK = re.compile(r'\]\(([\w-]+\.ipynb)\)')  # a link to a notebook beside index.ipynb
+
+
 def render(notebook: Path) -> str:
+    "The README: the notebook's cells as markdown, its links to other notebooks pointing into nbs/."
     cells = json.loads(notebook.read_text(encoding='utf-8'))['cells']
-    return HEADER + '\n\n'.join(md for md in map(cell_markdown, cells) if md) + '\n'
+    text = '\n\n'.join(md for md in map(cell_markdown, cells) if md)
+    return HEADER + NOTEBOOK_LINK.sub(r'](nbs/\1)', text) + '\n'
 
 
 def main():
