@@ -22,7 +22,7 @@ from .synth import LABEL_CHANNELS, PART_NAMES, SynthPose, edit_label, labels_to_
 from .spade import SPADE
 from .attention import attention_weights, most_attended
 from .generator import ClipGenerator, FewShotGenerator, GeneratorConfig, check_generator
-from .inference import load_generator, synthesize
+from .inference import load_generator
 from .evaluate import psnr
 from .demo import demo_panels
 
@@ -39,7 +39,8 @@ def _ipywidgets():
     return ipywidgets
 
 def _slider(description:str, low, high, value, step=None, kind:str='IntSlider'):
-    "A slider that reports its value when released (each value re-draws)."
+    "A slider that reports its value when released (each value re-draws); a first value out of range is refused."
+    if not low <= value <= high: raise ValueError(f"{description}: expected a value from {low} to {high}, got {value}")
     widgets, step = _ipywidgets(), {} if step is None else {'step': step}
     return getattr(widgets, kind)(value=value, min=low, max=high, description=description, continuous_update=False,
                                   style={'description_width': 'initial'}, **step)
@@ -115,7 +116,7 @@ class FlowExplorer(Explorer):
     ):
         self.dataset, self.seed = dataset or SynthPose('test', size=64, clip_len=8, n_subjects=8), seed
         super().__init__({'subject': _slider('subject', 0, len(self.dataset) - 1, subject),
-                          'frame': _slider('frame t', 1, self.dataset.clip_len - 1, frame),
+                          'frame': _slider('frame', 1, self.dataset.clip_len - 1, frame),
                           'scale': _slider('flow ×', 0.0, 2.0, 1.0, 0.1, 'FloatSlider'),
                           'noise': _slider('noise (px)', 0.0, 3.0, 0.0, 0.25, 'FloatSlider')})
 

@@ -32,6 +32,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_docs import chromium, debian_binary, report_self_test
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / 'nbs' / '16_widgets.ipynb'
 WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
@@ -45,17 +48,6 @@ CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-
                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
                   '--force-device-scale-factor=1', '--window-size=1400,1000']
 WINDOW = 1400, 1000
-
-
-def debian_binary(names: list[str], package: str) -> str:
-    "Path to the first of `names` found, installing Debian's `package` if none is."
-    found = next(filter(None, map(shutil.which, names)), None)
-    if found: return found
-    if os.geteuid() != 0: sys.exit(f'{names[0]} is not installed: run `apt-get install -y {package}` as root')
-    print(f'installing Debian {package} ...', flush=True)
-    subprocess.run(['apt-get', 'update', '-qq'], check=True)
-    subprocess.run(['apt-get', 'install', '-y', '-qq', package], check=True, stdout=subprocess.DEVNULL)
-    return next(filter(None, map(shutil.which, names)))
 
 
 def free_port() -> int:
@@ -149,7 +141,7 @@ def chromium_driver(profile: Path):
     from selenium.webdriver.chrome.service import Service
     os.environ.update(SE_OFFLINE='true', SE_AVOID_STATS='true')  # Selenium Manager must not go online
     options = webdriver.ChromeOptions()
-    options.binary_location = debian_binary(['chromium', 'chromium-browser'], 'chromium')
+    options.binary_location = chromium()
     for flag in CHROMIUM_FLAGS + [f'--user-data-dir={profile}']: options.add_argument(flag)
     service = Service(executable_path=debian_binary(['chromedriver'], 'chromium-driver'))
     driver = webdriver.Chrome(options=options, service=service)
@@ -408,16 +400,8 @@ def self_test(out: Path) -> bool:
         notebook = Path(folder) / 'widgets_self_test.ipynb'
         notebook.write_text(json.dumps(nb), encoding='utf-8')
         found = check_notebook(notebook, out, timeout=120, change_timeout=10)
-    ok = 'explorer 0' in found and all(name in found for name in SELF_TEST_FLAGS)
-    for name, problems in found.items():
-        expected = SELF_TEST_FLAGS.get(name)
-        good = not problems if expected is None else any(expected in problem for problem in problems)
-        ok &= good
-        verdict = ('passes' if not problems else 'flagged') + ('' if good else ' -- WRONG: expected ' +
-                                                              ('no problem' if expected is None else repr(expected)))
-        print(f"self-test {name}: {verdict}{': ' + '; '.join(problems) if problems else ''}")
-    print(f"self-test: {'ok' if ok else 'FAILED'}")
-    return ok
+    every_explorer = 'explorer 0' in found and all(name in found for name in SELF_TEST_FLAGS)
+    return report_self_test(found, SELF_TEST_FLAGS) and every_explorer
 
 
 def main():
