@@ -18,9 +18,9 @@ until the explorer's `.fsvid2vid-explorer-image` shows other pixels (up to 60 s)
 the whole notebook at the end. The page reads JupyterLab's state through the app it exposes
 (`--LabApp.expose_app_in_browser`).
 
-`--self-test` checks the checker instead: it writes a scratch notebook with three explorers built from ipywidgets, a
-working one, one whose slider callback raises, and one whose image never changes, and fails unless the first passes
-and the other two are flagged.
+`--self-test` checks the checker instead: it writes a scratch notebook with three explorers built on
+`fsvid2vid.widgets.Explorer`, a working one, one whose `draw` raises once its slider moves, and one whose picture
+never changes, and fails unless the first passes and the other two are flagged.
 
 Usage: python tools/check_widgets.py [--notebook nbs/16_widgets.ipynb] [--out DIR] [--timeout S]
        python tools/check_widgets.py --self-test [--out DIR]
@@ -353,37 +353,31 @@ def check_notebook(notebook: Path, out: Path, timeout: float, change_timeout: fl
     return found
 
 
-# The self-test's notebook: three explorers made directly from ipywidgets, each in its own cell, then the nbdev
-# export cell every notebook ends with (it must be left out of the run). Explorer 0 works, 1's callback raises, 2's
-# image never changes.
+# The self-test's notebook: three explorers built on the package's own `Explorer` (so its error display is what is
+# checked), each in its own cell, then an nbdev export cell, which must be left out of the run. Explorer 0 works,
+# 1's `draw` raises once the slider moves, 2's picture never changes.
 SELF_TEST_CELLS = [
-    '''import base64, io, ipywidgets as W
-from PIL import Image, ImageDraw
+    '''import ipywidgets, torch
+from fsvid2vid.core import show_frames
+from fsvid2vid.widgets import Explorer, heat_map
 
-def png(value):
-    image = Image.new('RGB', (200, 80), 'white')
-    ImageDraw.Draw(image).rectangle([10, 10, 10 + 15 * value, 70], fill='steelblue')
-    buffer = io.BytesIO(); image.save(buffer, 'PNG'); return buffer.getvalue()
+def bar(size):
+    "A picture of a bar `size` steps long."
+    return show_frames(heat_map((torch.arange(64) < 5 * size).float().expand(8, 64), 0, 1)[None], size=2)
 
-class Explorer:
-    "A slider, a Checkbox, the image `draw(value)` makes, and an Output showing the callback's traceback."
-    def __init__(self, draw):
-        self.draw, self.slider = draw, W.IntSlider(value=3, min=0, max=12, description='size')
-        self.image = W.Image(value=png(3), format='png', width=200, height=80)
-        self.image.add_class('fsvid2vid-explorer-image')
-        self.error = W.Output(); self.error.add_class('fsvid2vid-explorer-error')
-        self.box = W.VBox([W.HBox([self.slider, W.Checkbox(description='unused')]), self.image, self.error])
-        self.box.add_class('fsvid2vid-explorer')
-        self.slider.observe(self.redraw, 'value')
-    def redraw(self, change):
-        self.error.clear_output()
-        with self.error: self.image.value = self.draw(change['new'])
-    def _repr_mimebundle_(self, **kwargs):
-        return {**self.box._repr_mimebundle_(**kwargs), 'image/png': base64.b64encode(self.image.value).decode()}''',
-    'Explorer(png)',
-    '''def broken(value): raise ValueError(f'seeded failure at size {value}')
-Explorer(broken)''',
-    'Explorer(lambda value: png(3))',
+class Bars(Explorer):
+    "A size slider over the picture `picture(size)` draws."
+    def __init__(self, picture):
+        self.picture = picture
+        super().__init__({'size': ipywidgets.IntSlider(value=3, min=0, max=12, description='size')})
+    def draw(self, size): return self.picture(size)
+
+def broken(size):
+    if size != 3: raise ValueError(f'seeded failure at size {size}')
+    return bar(size)''',
+    'Bars(bar)',
+    'Bars(broken)',
+    'Bars(lambda size: bar(3))',
     '#| hide\nimport nbdev; nbdev.nbdev_export()',
 ]
 # Each check the self-test expects to fail, with words its message must contain; every other check must pass.
