@@ -3,8 +3,8 @@
 A page fails if its title or heading is missing, it has little text, the navigation does not link every page, an
 equation was not typeset by the bundled MathJax or came out as an error, markup that only Quarto reads is left in
 its text (`{target="_blank" ...}`, `{.class}`, `:::`), a "source" link does not lead to a definition in this
-repository, or its screenshot is blank. Installs Debian's `chromium` when it is missing (needs root and the Debian
-mirror).
+repository, a link or picture within the site points to a missing file, or its screenshot is blank. Installs
+Debian's `chromium` when it is missing (needs root and the Debian mirror).
 
 `--self-test` checks the checker instead: it writes small pages into a temporary folder, each seeded with one defect
 (among them the two that once reached every page: raw link attributes beside "source", and "[Math Processing
@@ -106,8 +106,18 @@ def source_link_problems(dom: str, blob: str) -> list[str]:
     return problems
 
 
-def page_problems(dom: str, screenshot: Path, title: str, pages: list[str], blob: str) -> list[str]:
-    "Everything wrong with one rendered page."
+LOCAL_TARGET = re.compile(r'<(?:a\b[^>]*\bhref|img\b[^>]*\bsrc)="(?![a-z][\w+.-]*:|#|//)([^"#?]+)')  # no scheme
+
+
+def local_link_problems(dom: str, folder: Path) -> list[str]:
+    "Links and pictures within the site (relative, so `folder` is the page's) whose files are missing."
+    missing = sorted({target for target in map(html.unescape, LOCAL_TARGET.findall(dom))
+                      if not (folder / target).exists()})
+    return [f'{len(missing)} link(s) or picture(s) to missing files: {", ".join(missing[:5])}'] if missing else []
+
+
+def page_problems(dom: str, screenshot: Path, title: str, pages: list[str], blob: str, folder: Path) -> list[str]:
+    "Everything wrong with one rendered page (`folder`: where it lies)."
     problems = []
     page_title = html.unescape(re.search(r'<title>(.*?)</title>', dom, re.S).group(1)) if '<title>' in dom else ''
     if title not in page_title: problems.append(f'title {page_title!r} does not contain {title!r}')
@@ -119,6 +129,7 @@ def page_problems(dom: str, screenshot: Path, title: str, pages: list[str], blob
             problems.append(f'no navigation link to {other}')
     prose = html.unescape(re.sub(r'<[^>]+>', '', re.sub(r'<(script|style|pre|code)\b.*?</\1>', ' ', dom, flags=re.S)))
     problems += math_problems(dom, prose) + markup_problems(prose) + source_link_problems(dom, blob)
+    problems += local_link_problems(dom, folder)
     pixels = np.asarray(Image.open(screenshot).convert('L'), dtype=np.float32)
     if pixels.std() < 10 or (pixels < 200).mean() < 0.02: problems.append('the screenshot is blank')
     return problems
@@ -130,7 +141,7 @@ def check_pages(site: Path, pages: dict, out: Path) -> dict:
     for page, title in pages.items():
         url, shot = (site / page).as_uri(), out / f'{Path(page).stem}.png'
         run_chromium(browser, url, f'--screenshot={shot}')
-        found[page] = page_problems(run_chromium(browser, url, '--dump-dom'), shot, title, list(pages), blob)
+        found[page] = page_problems(run_chromium(browser, url, '--dump-dom'), shot, title, list(pages), blob, site)
     return found
 
 
@@ -157,6 +168,9 @@ SEEDS = {
                             'source</a></p><p>{math}</p>', 'is not a file of'),
     'stale source link': ('<p><a href="{blob}fsvid2vid/core.py#L1">source</a></p><p>{math}</p>',
                           'no function or class'),
+    'missing picture': ('<p>{source}</p><p>{math}</p><p><img src="widgets/nowhere.png"></p>', 'missing files'),
+    'missing page': ('<p>{source}</p><p>{math}</p><p><a href="how_few_shot_works.html">a tutorial</a></p>',
+                     'missing files'),
 }
 # MathJax as the site was built before build_docs selected its fonts: the defect "math processing error" seeds.
 MATHJAX_WITHOUT_FONTS = MATHJAX_URL.split(',local/')[0]
