@@ -19,7 +19,7 @@ from .core import atomic_path
 
 # %% auto #0
 __all__ = ['optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint', 'checkpoint_folder',
-           'load_weights', 'save_training_state', 'load_training_state', 'export_weights']
+           'run_folder', 'load_weights', 'save_training_state', 'load_training_state', 'export_weights']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
 def optimizer_to_tensors(
@@ -103,6 +103,13 @@ def checkpoint_folder(
     "A checkpoint folder as given, or a run folder's `latest` checkpoint."
     pointer = Path(path) / 'checkpoints' / 'latest'
     return pointer.parent / pointer.read_text().strip() if pointer.is_file() else Path(path)
+
+def run_folder(
+    path, # a checkpoint folder, or a run folder
+) -> Path:
+    "The run folder that `path` belongs to: a checkpoint's `<run>` (from `<run>/checkpoints/step_*`), else `path`."
+    folder = checkpoint_folder(path)
+    return folder.parent.parent if folder.parent.name == 'checkpoints' else Path(path)
 
 def load_weights(
     module:nn.Module, # the network to fill

@@ -15,8 +15,8 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 
 from .checks import CLIParser, check_device, check_fields, check_int, check_positive, check_writable
-from fsvid2vid.checkpoint import (checkpoint_folder, load_checkpoint, load_training_state, load_weights,
-    save_training_state)
+from .checkpoint import checkpoint_folder, load_checkpoint, load_training_state, load_weights, run_folder
+from .checkpoint import save_training_state
 from .evaluate import benchmark_episodes, clip_scores, errorbar_lines, summary_row
 from .generator import GENERATORS, check_generator
 from .inference import FINETUNE_SCOPES, finetune, synthesize
@@ -184,8 +184,7 @@ def _configs(args:argparse.Namespace) -> tuple[TrainConfig, MetaConfig, str|None
     if args.resume is None: return cfg, MetaConfig(**given), args.init
     recorded = state.get('meta')
     if not isinstance(recorded, dict): raise ValueError(f"--resume: {str(folder)!r} is not a MetaPix checkpoint")
-    run_folder = folder.parent.parent if folder.parent.name == 'checkpoints' else Path(source)
-    return cfg, MetaConfig(**(recorded | given | {'out_dir': str(run_folder)})), None
+    return cfg, MetaConfig(**(recorded | given | {'out_dir': str(run_folder(source))})), None
 
 # %% ../nbs/15_metapix.ipynb #2a5eb4ee
 def main(argv:list[str]|None=None):

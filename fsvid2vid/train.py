@@ -21,7 +21,7 @@ from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
-from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder
+from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder, run_folder
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state',
@@ -646,8 +646,7 @@ def _resumed_config(path) -> TrainConfig:
     "The config recorded by a checkpoint (or a run folder's newest), set to write into the run folder it belongs to."
     folder = checkpoint_folder(path)
     state = load_checkpoint(folder, [])[1]
-    run_folder = folder.parent.parent if folder.parent.name == 'checkpoints' else Path(path)
-    return dataclasses.replace(config_from_state(state, folder / 'state.json'), out_dir=str(run_folder))
+    return dataclasses.replace(config_from_state(state, folder / 'state.json'), out_dir=str(run_folder(path)))
 
 def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
     "fsvid2vid-train's arguments: the config (defaults, or with --resume the run's own, then the flags given) and run."
