@@ -223,7 +223,7 @@ class AttentionExplorer(Explorer):
             raise ValueError(f"generator: expected a FewShotGenerator with attention (E_A), got "
                              f"{type(self.generator).__name__} without it")
         self.dataset = dataset or SynthPose('test', size=64, k_shot=5, clip_len=8, n_subjects=8)
-        self.clips, size = _Clips(self.generator, self.dataset), self.dataset.size
+        self.clips, self.maps, size = _Clips(self.generator, self.dataset), {}, self.dataset.size
         note = UNTRAINED_NOTE.format(what='its attention is spread almost evenly and its frames are noise',
                                      trained='attention that finds, for each body part, an example showing it')
         super().__init__({'subject': _slider('subject', 0, len(self.dataset) - 1, subject),
@@ -232,13 +232,21 @@ class AttentionExplorer(Explorer):
                           'row': _slider('row', 0, size - 1, size // 2),
                           'column': _slider('column', 0, size - 1, size // 2)}, note=note if fresh else '')
 
+    def attention(self, subject:int, k:int, frame:int) -> torch.Tensor: # (h*w, k, h, w)
+        "Every position's attention over the k examples, computed once per (subject, K, frame)."
+        if (subject, k, frame) not in self.maps:
+            episode = self.clips(subject, k)[0]  # the episode, as the clip was made from it
+            refs, ref_labels = episode['ref_images'][None, :k], episode['ref_labels'][None, :k]  # (1, k, ...)
+            with torch.no_grad():
+                keys = self.generator.encode_examples(refs, ref_labels)['keys']  # (1, k, Ca, h, w)
+                query = self.generator.label_encoder(episode['labels'][frame][None])  # (1, Ca, h, w)
+                self.maps[(subject, k, frame)] = attention_weights(keys, query)[0]
+        return self.maps[(subject, k, frame)]
+
     def draw(self, subject, k, frame, row, column) -> Figure:
         episode, out = self.clips(subject, k)
-        refs, ref_labels = episode['ref_images'][None, :k], episode['ref_labels'][None, :k]  # (1, k, ...)
-        label = episode['labels'][frame][None]  # (1, L, H, W)
-        with torch.no_grad():
-            keys = self.generator.encode_examples(refs, ref_labels)['keys']  # (1, k, Ca, h, w)
-            weights = attention_weights(keys, self.generator.label_encoder(label))[0]  # (h*w, k, h, w)
+        refs, label = episode['ref_images'][:k], episode['labels'][frame]  # (k, 3, H, W), (L, H, W)
+        weights = self.attention(subject, k, frame)  # (h*w, k, h, w): moving the position only picks another row
         size, (h, w) = label.shape[-1], weights.shape[-2:]
         at = weights[row * h // size * w + column * w // size]  # (k, h, w): the chosen position's attention
         mass = weights.sum((-2, -1))[None]  # (1, h*w, k): each position's share of each example
@@ -247,8 +255,8 @@ class AttentionExplorer(Explorer):
         marked = out['image'][frame].clone()
         marked[:, max(row - 1, 0):row + 2, max(column - 1, 0):column + 2] = torch.tensor([-1.0, 1, -1])[:, None, None]
         heat = F.interpolate(at[None], size=(size, size), mode='nearest')[0]  # (k, H, W)
-        panels = [labels_to_rgb(label[0]), marked, episode['images'][frame]]
-        panels += [0.4 * refs[0, i] + 0.6 * heat_map(heat[i], 0, heat.max().item()) for i in range(k)]
+        panels = [labels_to_rgb(label), marked, episode['images'][frame]]
+        panels += [0.4 * refs[i] + 0.6 * heat_map(heat[i], 0, heat.max().item()) for i in range(k)]
         titles = ['label map', 'generated (query ■)', 'real frame']
         titles += [f'{"★ " * (i == favourite)}example {i}: {at[i].sum():.0%}' for i in range(k)]
         return show_frames(torch.stack(panels), n_cols=3 + k, titles=titles, size=1.6)

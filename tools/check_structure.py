@@ -26,8 +26,9 @@ LONG_CELLS = {
                                              "a picture and show errors in place",
     ('16_widgets.ipynb', 'class SpadeExplorer'): "__init__ lays out seven controls; draw calls SPADE.modulation, "
                                                  "edit_label and show_frames",
-    ('16_widgets.ipynb', 'class AttentionExplorer'): "__init__ lays out five controls; draw calls encode_examples, "
-                                                     "attention_weights, most_attended and show_frames",
+    ('16_widgets.ipynb', 'class AttentionExplorer'): "__init__ lays out five controls; attention caches "
+                                                     "attention_weights per frame; draw calls most_attended and "
+                                                     "show_frames",
 }
 PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
 COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
