@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/widgets.html.md"""
 
 # %% ../nbs/16_widgets.ipynb #462fa0f1
 from __future__ import annotations
-import base64, io, traceback
+import base64, functools, io, traceback
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -115,13 +115,14 @@ class FlowExplorer(Explorer):
         seed:int=0, # of the noise
     ):
         self.dataset, self.seed = dataset or SynthPose('test', size=64, clip_len=8, n_subjects=8), seed
+        self.episode = functools.lru_cache(16)(self.dataset.__getitem__)  # rendered once, not at every change
         super().__init__({'subject': _slider('subject', 0, len(self.dataset) - 1, subject),
                           'frame': _slider('frame', 1, self.dataset.clip_len - 1, frame),
                           'scale': _slider('flow ×', 0.0, 2.0, 1.0, 0.1, 'FloatSlider'),
                           'noise': _slider('noise (px)', 0.0, 3.0, 0.0, 0.25, 'FloatSlider')})
 
     def draw(self, subject, frame, scale, noise) -> Figure:
-        episode = self.dataset[subject]
+        episode = self.episode(subject)
         previous, current, occluded = (episode[key][i] for key, i in
                                        (('images', frame - 1), ('images', frame), ('occlusions', frame)))
         exact = episode['flows'][frame]  # (2, H, W)
@@ -149,7 +150,7 @@ class SpadeExplorer(Explorer):
         if fresh: torch.manual_seed(seed)
         self.spade = (SPADE(3, LABEL_CHANNELS, n_hidden=32) if fresh else spade).eval()
         self.dataset = dataset or SynthPose('test', size=64, clip_len=8, n_subjects=8)
-        size = self.dataset.size
+        self.episode, size = functools.lru_cache(16)(self.dataset.__getitem__), self.dataset.size
         note = ('<b>A fresh SPADE</b> (random weights): γ and β already follow the label map, since each is a '
                 'convolution of it; trained, they carry the appearance each part should have.') if fresh else ''
         super().__init__({'subject': _slider('subject', 0, len(self.dataset) - 1, subject),
@@ -161,7 +162,7 @@ class SpadeExplorer(Explorer):
                           'column': _slider('column', 0, size - 1, size // 4)}, note=note)
 
     def draw(self, subject, frame, channel, off, paint, row, column) -> Figure:
-        episode = self.dataset[subject]
+        episode = self.episode(subject)
         label = edit_label(episode['labels'][frame], off, None if paint == 'nothing' else paint, (row, column))
         x = episode['images'][frame][None]  # (1, 3, H, W): the frame itself stands for the feature
         with torch.no_grad():
