@@ -10,16 +10,17 @@ The recipe (what BENCHMARKS.md records), for each generator G in vid2vid and few
    'G MetaPix=META_G'`, then `merge` the two files into nbs/metapix/benchmark.json.
 """
 from __future__ import annotations
-import argparse, json, platform, sys, time
+import argparse, json, platform, shlex, sys, time
 from pathlib import Path
 
 import torch
 
 from fsvid2vid.core import atomic_path
-from fsvid2vid.checkpoint import checkpoint_folder
+from fsvid2vid.checkpoint import checkpoint_folder, load_checkpoint
 from fsvid2vid.generator import GENERATORS
 from fsvid2vid.inference import load_generator
 from fsvid2vid.metapix import personalisation_benchmark, personalisation_markdown
+from fsvid2vid.train import config_from_state
 
 
 def checkpoint_at(run:str, total:float, minutes:float) -> tuple[Path, float]:
@@ -36,9 +37,10 @@ def method(spec:str, config_from:str) -> tuple[str, torch.nn.Module, str]:
     name, _, source = spec.partition('=')
     if source.startswith('fresh:'):
         model = source.split(':', 1)[1]
-        reference = load_generator(config_from)  # the same generator settings as the trained ones
+        folder = checkpoint_folder(config_from)  # the same generator settings as the trained ones, weights unread
+        settings = config_from_state(load_checkpoint(folder, [])[1], folder / 'state.json').generator
         torch.manual_seed(0)
-        return name, GENERATORS[model](reference.cfg).eval(), source
+        return name, GENERATORS[model](settings).eval(), source
     return name, load_generator(source), str(checkpoint_folder(source))
 
 
@@ -50,8 +52,10 @@ def main():
     run = sub.add_parser('run')
     run.add_argument('out'); run.add_argument('methods', nargs='+', help="'NAME=PATH' or 'NAME=fresh:MODEL'")
     run.add_argument('--config-from', required=True, help='a checkpoint whose generator settings fresh weights use')
-    run.add_argument('--n-subjects', type=int, default=20); run.add_argument('--ks', type=int, nargs='+', default=[1, 5])
-    run.add_argument('--steps', type=int, nargs='+', default=[0, 10, 50]); run.add_argument('--lr', type=float, default=2e-4)
+    run.add_argument('--n-subjects', type=int, default=20)
+    run.add_argument('--ks', type=int, nargs='+', default=[1, 5])
+    run.add_argument('--steps', type=int, nargs='+', default=[0, 10, 50])
+    run.add_argument('--lr', type=float, default=2e-4)
     run.add_argument('--scope', default='all'); run.add_argument('--no-augment', action='store_true')
     merge = sub.add_parser('merge'); merge.add_argument('out'); merge.add_argument('parts', nargs='+')
     merge.add_argument('--note', default='', help='how the checkpoints were made (recorded in the settings)')
@@ -76,7 +80,7 @@ def main():
                 'augment': not args.no_augment, 'sources': {name: source for name, _, source in loaded},
                 'seconds': round(time.perf_counter() - start, 1), 'torch_threads': torch.get_num_threads(),
                 'machine': f'{platform.processor() or platform.machine()}, torch {torch.__version__}',
-                'command': ' '.join(sys.argv)}
+                'command': shlex.join(sys.argv)}  # quoted, so a spec with spaces reads back
     with atomic_path(args.out) as tmp: tmp.write_text(json.dumps({'settings': settings, 'rows': rows}, indent=1))
     print(personalisation_markdown(rows))
 
