@@ -16,7 +16,7 @@ from skimage.registration import optical_flow_tvl1
 from .checks import describe, check_finite, check_range
 
 # %% auto #0
-__all__ = ['warp', 'flow_to_rgb', 'warp_error', 'luma', 'estimate_flow']
+__all__ = ['MOVING_PX', 'warp', 'flow_to_rgb', 'warp_error', 'moving_mask', 'end_point_error', 'luma', 'estimate_flow']
 
 # %% ../nbs/01_flow.ipynb #4474b353
 def _exact_size(n:int) -> int:
@@ -105,6 +105,35 @@ def warp_error(
     flow, visible = flows[..., 1:, :, :, :].reshape(-1, 2, H, W), 1 - occlusions[..., 1:, :, :, :].reshape(-1, 1, H, W)
     difference = (warp(previous, flow) - current).abs() * visible  # (N, C, H, W)
     return difference.sum() / (visible.sum() * C).clamp_min(1)
+
+# %% ../nbs/01_flow.ipynb #5201bfa6
+MOVING_PX = 0.1  # a pixel moves when its true flow is longer than this, in pixels
+
+def moving_mask(
+    flow:torch.Tensor, # (..., 2, H, W) a flow in pixels
+    threshold:float=MOVING_PX, # in pixels
+) -> torch.Tensor: # (..., 1, H, W) of the flow's dtype: 1 where the flow is longer than `threshold`, else 0
+    "The pixels that move: where the flow vector is longer than `threshold` pixels."
+    if not (torch.is_tensor(flow) and flow.is_floating_point() and flow.ndim >= 3 and flow.shape[-3] == 2):
+        raise ValueError(f"flow: expected a float (..., 2, H, W) tensor, got {describe(flow)}")
+    return (flow.square().sum(-3, keepdim=True) > threshold ** 2).to(flow.dtype)
+
+def end_point_error(
+    pred:torch.Tensor, # (..., 2, H, W) a predicted flow in pixels
+    target:torch.Tensor, # (..., 2, H, W) the true flow
+    region:torch.Tensor|None=None, # (..., 1, H, W) in [0, 1]: the pixels to average over (None: all of them)
+) -> torch.Tensor: # a scalar, in pixels; 0 for an empty region
+    "The mean length of `pred - target` over `region`: the end-point error of a flow."
+    if not (torch.is_tensor(pred) and pred.is_floating_point() and pred.ndim >= 3 and pred.shape[-3] == 2):
+        raise ValueError(f"pred: expected a float (..., 2, H, W) tensor, got {describe(pred)}")
+    if not (torch.is_tensor(target) and target.shape == pred.shape):
+        raise ValueError(f"target: expected shape {tuple(pred.shape)} to match pred, got {describe(target)}")
+    length = (pred.float() - target.float()).square().sum(-3, keepdim=True).sqrt()  # (..., 1, H, W)
+    if region is None: return length.mean()
+    if not (torch.is_tensor(region) and region.shape == length.shape):
+        raise ValueError(f"region: expected shape {tuple(length.shape)} to match pred, got {describe(region)}")
+    check_range(region, 'region', 0.0, 1.0)
+    return (length * region).sum() / region.float().sum().clamp_min(1e-12)
 
 # %% ../nbs/01_flow.ipynb #e31b4a1a
 def luma(

@@ -45,6 +45,7 @@ class GeneratorConfig:
     n_attention_channels:int=64  # channels of E_A's keys and queries
     warp_reference:bool=True  # also warp the most-attended example to the current frame (a second W, M), as released
     n_flow_filters:int=32; n_flow_downsample:int=3; n_flow_blocks:int=2  # W/M: full-size channels, halvings, res blocks
+    flow_skips:bool=True  # W/M's decoder also reads the encoder's features at each scale (a U-Net; released: none)
 
     def __post_init__(self):
         for name in ('label_nc', 'n_prev', 'n_filters', 'max_filters', 'n_spade_hidden', 'n_attention_channels',
@@ -78,22 +79,32 @@ class FlowMaskNet(nn.Module):
         n_blocks:int=2, # residual blocks at the bottleneck
         max_filters:int=256, # channel cap
         flow_scale:float=4.0, # the flow head's output is multiplied by this, in pixels
+        skips:bool=False, # the decoder also reads the encoder's features at each scale (a U-Net)
     ):
         super().__init__()
         ch = lambda s: channels_at_scale(s, n_filters, max_filters)
         self.encoder = nn.Sequential(conv_norm_act((n_prev + 1) * label_nc + n_prev * 3, ch(0)),
                                      *[conv_norm_act(ch(s - 1), ch(s), 2) for s in range(1, n_downsample + 1)],
                                      *[_ResBlock(ch(n_downsample)) for _ in range(n_blocks)])
-        self.decoder = nn.Sequential(*[layer for s in reversed(range(n_downsample))
-                                       for layer in (nn.Upsample(scale_factor=2), conv_norm_act(ch(s + 1), ch(s)))])
+        self.decoder = nn.Sequential(*[layer for s in reversed(range(n_downsample)) for layer in
+                                       (nn.Upsample(scale_factor=2), conv_norm_act(ch(s + 1) + skips * ch(s), ch(s)))])
         self.flow_head, self.mask_head = nn.Conv2d(ch(0), 2, 3, 1, 1), nn.Conv2d(ch(0), 1, 3, 1, 1)
         with torch.no_grad(): self.flow_head.weight.mul_(0.1); self.flow_head.bias.zero_()  # start near zero flow
         self.label_nc, self.n_prev, self.n_downsample, self.flow_scale = label_nc, n_prev, n_downsample, flow_scale
+        self.skips = skips
 
     def forward(self, labels:torch.Tensor, prev_images:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         "(B, n_prev+1, L, H, W) labels, (B, n_prev, 3, H, W) frames -> flow (B, 2, H, W), mask (B, 1, H, W)"
         x = torch.cat([labels.flatten(1, 2), prev_images.flatten(1, 2)], 1)  # (B, (n_prev+1)*L + n_prev*3, H, W)
-        features = self.decoder(self.encoder(x))  # (B, C_0, H, W)
+        if not self.skips: features = self.decoder(self.encoder(x))  # (B, C_0, H, W)
+        else:
+            scales = []  # the encoder's output at full size, 1/2, ..., 1/2**(n_downsample-1)
+            for i, layer in enumerate(self.encoder):
+                x = layer(x)
+                if i < self.n_downsample: scales.append(x)
+            for upsample, conv in zip(self.decoder[::2], self.decoder[1::2]):
+                x = conv(torch.cat([upsample(x), scales.pop()], 1))  # (B, C_s + C_s, H/2**s, W/2**s) in
+            features = x  # (B, C_0, H, W)
         return self.flow_head(features) * self.flow_scale, torch.sigmoid(self.mask_head(features))
 
 # %% ../nbs/07_generator.ipynb #ff5e8f7c
@@ -207,7 +218,7 @@ class FrameGenerator(nn.Module):
         self.image_network = SPADEGenerator(cfg.label_nc, cfg.n_filters, cfg.n_downsample, cfg.max_filters,
             cfg.n_spade_hidden, cfg.n_adaptive_layers, top_modulation, n_extra, head)  # H
         self.flow_net = FlowMaskNet(cfg.label_nc, cfg.n_prev, cfg.n_flow_filters, cfg.n_flow_downsample,
-                                    cfg.n_flow_blocks, cfg.max_filters)  # W, M for the previous frames
+                                    cfg.n_flow_blocks, cfg.max_filters, skips=cfg.flow_skips)  # W, M for the past
 
     def forward(self,
         labels:torch.Tensor, # (B, n_prev+1, L, H, W): label maps of the previous frames, then the current one
@@ -245,7 +256,8 @@ class FewShotGenerator(FrameGenerator):
         self.adaptive_norms, targets = _generated_norms(self.image_network, cfg.attention_scale)
         self.weight_generator = WeightGenerator(self.example_encoder.channels, targets, cfg.n_spade_hidden)  # E_P
         self.reference_flow_net = (FlowMaskNet(cfg.label_nc, 1, cfg.n_flow_filters, cfg.n_flow_downsample,
-            cfg.n_flow_blocks, cfg.max_filters) if cfg.warp_reference else None)  # W, M for the chosen example
+            cfg.n_flow_blocks, cfg.max_filters, skips=cfg.flow_skips)
+            if cfg.warp_reference else None)  # W, M for the chosen example
 
     def encode_examples(self, ref_images:torch.Tensor, ref_labels:torch.Tensor) -> dict:
         "E's work on the (B, K, ...) examples alone, to reuse for every frame; all of E when nothing is attended."

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .checks import check_int, describe
-from .flow import warp
+from .flow import moving_mask, warp
 
 # %% auto #0
 __all__ = ['GAN_LOSSES', 'hinge_d_loss', 'hinge_g_loss', 'lsgan_d_loss', 'lsgan_g_loss', 'gan_d_loss', 'gan_g_loss',
@@ -249,13 +249,16 @@ def flow_loss(
     pred:torch.Tensor, # (B, 2, H, W) predicted backward flow in pixels, dx then dy
     target:torch.Tensor, # (B, 2, H, W) the true backward flow
     valid:torch.Tensor, # (B, 1, H, W) in [0, 1]: 1 where the true flow is trusted (e.g. 1 - occlusion)
+    balance:bool=False, # weigh the moving and the still valid pixels half each (else every valid pixel alike)
 ) -> torch.Tensor: # a scalar: mean absolute error of a flow component, in pixels, over valid pixels
-    "Masked L1 between predicted and true flow, normalised by the number of valid pixels."
+    "Masked L1 between predicted and true flow, normalised by the number of valid pixels (of each kind, if balanced)."
     _check_map(pred, 'pred', channels=2)
     B, _, H, W = pred.shape
     _check_map(target, 'target', shape=pred.shape, match=' to match pred')
     _check_map(valid, 'valid', shape=(B, 1, H, W), unit_range=True, match=' to match pred')
-    return _masked_l1(pred, target, valid)
+    if not balance: return _masked_l1(pred, target, valid)
+    moving = moving_mask(target).to(valid.dtype)  # (B, 1, H, W): where the true flow is longer than MOVING_PX
+    return (_masked_l1(pred, target, valid * moving) + _masked_l1(pred, target, valid * (1 - moving))) / 2
 
 # %% ../nbs/09_losses.ipynb #d006bada
 def warp_loss(

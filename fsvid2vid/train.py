@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from .checks import CLIParser, check_device, check_fields, check_int, check_writable
 from .core import atomic_path, default_device, save_video
+from .flow import end_point_error, moving_mask
 from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
@@ -24,9 +25,10 @@ from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLo
 from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder, run_folder
 
 # %% auto #0
-__all__ = ['STATE_KEYS', 'G_TERMS', 'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state',
-           'training_data', 'draw_batch', 'StepBatches', 'step_batches', 'Critics', 'conditioned',
-           'discriminator_losses', 'reference_warp_losses', 'generator_losses', 'first_non_finite', 'TrainingStopped',
+__all__ = ['STATE_KEYS', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'LOG_COLUMNS', 'DataConfig',
+           'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state', 'training_data', 'draw_batch', 'StepBatches',
+           'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'of_warped_example',
+           'reference_warp_losses', 'generator_losses', 'flow_errors', 'first_non_finite', 'TrainingStopped',
            'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world',
            'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'add_config_flags',
            'flag_error', 'parse_train_args', 'main']
@@ -60,6 +62,7 @@ class LossWeights:
     "What each generator loss term weighs (the GAN terms weigh 1); see each field for the released code's weight."
     feature_matching_weight:float=10.0  # x L1 of D_I's features, summed over layers, averaged over scales (as released)
     flow_weight:float=10.0  # x flow L1 against the true flow on visible pixels (released: 10, against FlowNet2's flow)
+    flow_balance:bool=True  # the flow L1 weighs moving and still pixels half each (released: the person's pixels only)
     warp_weight:float=10.0  # x L1 of the real previous frame, warped by the predicted flow, to the frame (released: 10)
     mask_weight:float=10.0  # x mask L1 to the true occlusion (released: 10, to a target from the warp's error)
     temporal_weight:float=1.0  # x the temporal GAN; 0 switches D_V off (released: 0, D_V off)
@@ -139,6 +142,9 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
 STATE_KEYS = ('config', 'step', 'optimizers', 'meta')  # state.json's keys: Trainer.save writes the first three
 # (an export drops 'optimizers'); a MetaPix run (15_metapix) adds its 'meta' settings
 
+SETTINGS_BEFORE = {'flow_balance': False}  # what a checkpoint written before these settings existed ran with
+GENERATOR_SETTINGS_BEFORE = {'flow_skips': False}  # the same for the generator's settings
+
 def config_from_state(
     state:dict, # a checkpoint's state.json, as `load_checkpoint` read it
     source, # where it was read from, for the messages
@@ -151,6 +157,7 @@ def config_from_state(
     unknown = [*sorted(set(state) - set(STATE_KEYS)), *sorted(f'config.{k}' for k in set(config) - known(TrainConfig)),
                *sorted(f'config.generator.{k}' for k in set(config.get('generator', {})) - known(GeneratorConfig))]
     if unknown: raise ValueError(f"checkpoint: {str(source)!r} has keys this version does not know: {unknown}")
+    config = SETTINGS_BEFORE | config | {'generator': GENERATOR_SETTINGS_BEFORE | config.get('generator', {})}
     try: return TrainConfig(**config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"checkpoint: {str(source)!r} records a bad setting: {error}") from None
@@ -272,18 +279,26 @@ def discriminator_losses(
     return losses
 
 # %% ../nbs/10_train.ipynb #d14e988f
+def of_warped_example(
+    x:torch.Tensor, # (B, T, K, ...) a map per frame and example, such as 'ref_flows'
+    index:torch.Tensor, # (B, T) the example each frame warped ('reference_index')
+) -> torch.Tensor: # (B, T, ...)
+    "For each frame, the map of the example it warped."
+    b, t = torch.arange(len(index), device=index.device)[:, None], torch.arange(index.shape[1], device=index.device)
+    return x[b, t, index]
+
 def reference_warp_losses(
     batch:dict, # the step's episodes, with 'ref_flows' (B, T, K, 2, H, W) and 'ref_occlusions' (B, T, K, 1, H, W)
     fake:dict, # the generated clips: 'reference_index' (B, T), 'reference_flow', 'reference_mask' (B, T, C, H, W)
     weights:LossWeights, # the flow, warp and mask weights serve both warps, as in the released code
 ) -> dict: # 'ref_flow', 'ref_warp' and 'ref_mask', weighted
     "The example warp's flow, warp and mask losses, against the exact flow and occlusion from the example it warped."
-    index = fake['reference_index']  # (B, T): the example each frame warped
-    b, t = torch.arange(len(index), device=index.device)[:, None], torch.arange(index.shape[1], device=index.device)
     flat = lambda x: x.flatten(0, 1)  # (B, T, ...) -> (B*T, ...)
-    occlusion, flow = flat(batch['ref_occlusions'][b, t, index]), flat(fake['reference_flow'])  # (B*T, C, H, W)
-    true_flow, example = flat(batch['ref_flows'][b, t, index]), flat(batch['ref_images'][b, index])
-    return {'ref_flow': weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion),
+    index = fake['reference_index']  # (B, T): the example each frame warped
+    occlusion, flow = flat(of_warped_example(batch['ref_occlusions'], index)), flat(fake['reference_flow'])
+    true_flow = flat(of_warped_example(batch['ref_flows'], index))  # (B*T, 2, H, W)
+    example = flat(batch['ref_images'][torch.arange(len(index), device=index.device)[:, None], index])
+    return {'ref_flow': weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion, weights.flow_balance),
             'ref_warp': weights.warp_weight * warp_loss(example, flow, flat(batch['images']), 1 - occlusion),
             'ref_mask': weights.mask_weight * mask_loss(flat(fake['reference_mask']), occlusion)}
 
@@ -308,13 +323,34 @@ def generator_losses(
     if T > 1:  # frames 2..T have a previous frame, hence a flow and a mask
         later = lambda x: x[:, 1:].flatten(0, 1)  # (B*(T-1), ...)
         visible, flow = 1 - later(batch['occlusions']), later(fake['flow'])
-        losses['flow'] = weights.flow_weight * flow_loss(flow, later(batch['flows']), visible)
+        losses['flow'] = weights.flow_weight * flow_loss(flow, later(batch['flows']), visible, weights.flow_balance)
         losses['warp'] = weights.warp_weight * warp_loss(real[:, :-1].flatten(0, 1), flow, later(real), visible)
         losses['mask'] = weights.mask_weight * mask_loss(later(fake['mask']), later(batch['occlusions']))
     if 'reference_flow' in fake: losses |= reference_warp_losses(batch, fake, weights)
     if critics.temporal is not None and T >= critics.temporal.min_clip_len:
         losses['temporal'] = weights.temporal_weight * gan_g_loss(critics.temporal(fake['image'], batch['flows']))
     return losses
+
+# %% ../nbs/10_train.ipynb #c3459749
+def flow_errors(
+    batch:dict, # the step's episodes: 'flows', 'occlusions' (B, T, ...), and for the example warp 'ref_flows' and
+                # 'ref_occlusions' (B, T, K, ...)
+    fake:dict, # the generated clips: 'flow' (B, T, 2, H, W) [, 'reference_flow', 'reference_index']
+) -> dict[str, float]: # 'flow_epe' (frames 2..T), and 'ref_flow_epe' when the example is warped; in pixels
+    "W's end-point errors on the visible pixels that move: the previous frame's warp and the example's."
+    errors = {}
+    with torch.no_grad():
+        if batch['flows'].shape[1] > 1:
+            true_flow, region = batch['flows'][:, 1:], 1 - batch['occlusions'][:, 1:]  # (B, T-1, ...)
+            region = region * moving_mask(true_flow.float()).to(region.dtype)
+            errors['flow_epe'] = end_point_error(fake['flow'][:, 1:], true_flow, region).item()
+        if 'reference_flow' in fake:
+            index = fake['reference_index']  # (B, T): the example each frame warped
+            true_flow = of_warped_example(batch['ref_flows'], index)  # (B, T, 2, H, W)
+            region = 1 - of_warped_example(batch['ref_occlusions'], index)  # (B, T, 1, H, W)
+            region = region * moving_mask(true_flow.float()).to(region.dtype)
+            errors['ref_flow_epe'] = end_point_error(fake['reference_flow'], true_flow, region).item()
+    return errors
 
 # %% ../nbs/10_train.ipynb #a82ac62e
 def first_non_finite(
@@ -329,7 +365,8 @@ class TrainingStopped(RuntimeError): "Training stopped: too many steps in a row 
 # %% ../nbs/10_train.ipynb #7f2a2f64
 G_TERMS = ('gan', 'feature_matching', 'l1', 'raw', 'perceptual', 'flow', 'warp', 'mask', 'ref_flow', 'ref_warp',
            'ref_mask', 'temporal')  # the weighted generator losses
-LOG_COLUMNS = ('step', 'clip_len', 'k', 'd_image', 'd_temporal', *G_TERMS, 'g_total')
+FLOW_ERRORS = ('flow_epe', 'ref_flow_epe')  # W's end-point errors on moving pixels (`flow_errors`), in pixels
+LOG_COLUMNS = ('step', 'clip_len', 'k', 'd_image', 'd_temporal', *G_TERMS, 'g_total', *FLOW_ERRORS)
 
 def append_log(path, row:dict, columns:tuple[str, ...]=LOG_COLUMNS):
     "Append `row` to the CSV log at `path`, header first; absent columns stay empty, unknown keys are dropped."
@@ -342,10 +379,10 @@ def append_log(path, row:dict, columns:tuple[str, ...]=LOG_COLUMNS):
         writer.writerow({k: round(v, 6) if isinstance(v, float) else v for k, v in row.items()})
 
 def plot_log(path, out) -> Path:
-    "Draw the CSV loss log at `path` into the PNG `out`: D and G totals on the left, each weighted G term on the right."
+    "Draw the CSV loss log at `path` into the PNG `out`: D and G totals, each weighted G term, W's end-point errors."
     with open(path, newline='') as f: rows = list(csv.DictReader(f))
-    figure = Figure(figsize=(8, 3), dpi=80)
-    for ax, names in zip(figure.subplots(1, 2), (('g_total', 'd_image', 'd_temporal'), G_TERMS)):
+    figure = Figure(figsize=(11, 3), dpi=80)
+    for ax, names in zip(figure.subplots(1, 3), (('g_total', 'd_image', 'd_temporal'), G_TERMS, FLOW_ERRORS)):
         for name in names:
             points = [(int(r['step']), float(r[name])) for r in rows if r.get(name)]
             if points: ax.plot(*zip(*points), label=name, linewidth=0.8)
@@ -525,7 +562,7 @@ class Trainer:
         if bad is not None: return self._skip(bad)
         self.bad_steps = 0
         return {'step': self.step, 'clip_len': batch['clip_len'], 'k': batch['k'], **d_losses,
-                **{name: float(value.detach()) for name, value in g_losses.items()}}
+                **{name: float(value.detach()) for name, value in g_losses.items()}, **flow_errors(batch, fake)}
 
     def _skip(self, bad:str) -> None:
         "Count a step skipped for the non-finite `bad`; stop the run after `max_bad_steps` in a row."
