@@ -96,16 +96,14 @@ class FlowMaskNet(nn.Module):
     def forward(self, labels:torch.Tensor, prev_images:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         "(B, n_prev+1, L, H, W) labels, (B, n_prev, 3, H, W) frames -> flow (B, 2, H, W), mask (B, 1, H, W)"
         x = torch.cat([labels.flatten(1, 2), prev_images.flatten(1, 2)], 1)  # (B, (n_prev+1)*L + n_prev*3, H, W)
-        if not self.skips: features = self.decoder(self.encoder(x))  # (B, C_0, H, W)
-        else:
-            scales = []  # the encoder's output at full size, 1/2, ..., 1/2**(n_downsample-1)
-            for i, layer in enumerate(self.encoder):
-                x = layer(x)
-                if i < self.n_downsample: scales.append(x)
-            for upsample, conv in zip(self.decoder[::2], self.decoder[1::2]):
-                x = conv(torch.cat([upsample(x), scales.pop()], 1))  # (B, C_s + C_s, H/2**s, W/2**s) in
-            features = x  # (B, C_0, H, W)
-        return self.flow_head(features) * self.flow_scale, torch.sigmoid(self.mask_head(features))
+        scales = []  # the encoder's outputs at full size, 1/2, ..., 1/2**(n_downsample-1), for the skips
+        for i, layer in enumerate(self.encoder):
+            x = layer(x)
+            if i < self.n_downsample: scales.append(x)
+        for upsample, conv in zip(self.decoder[::2], self.decoder[1::2]):  # from 1/2**(s+1) to 1/2**s
+            x, skip = upsample(x), scales.pop()  # (B, C_s+1, H/2**s, W/2**s), (B, C_s, H/2**s, W/2**s)
+            x = conv(torch.cat([x, skip], 1) if self.skips else x)  # (B, C_s, H/2**s, W/2**s)
+        return self.flow_head(x) * self.flow_scale, torch.sigmoid(self.mask_head(x))  # x: (B, C_0, H, W)
 
 # %% ../nbs/07_generator.ipynb #ff5e8f7c
 def _check_inputs(labels, prev_images, n_prev:int, label_nc:int, size_multiple:int):

@@ -245,6 +245,8 @@ def _masked_l1(a:torch.Tensor, b:torch.Tensor, valid:torch.Tensor) -> torch.Tens
     total = (valid * (a - b).abs()).sum(dtype=torch.float32)
     return total / (valid.sum(dtype=torch.float32) * a.shape[1]).clamp_min(1)
 
+
+# %% ../nbs/09_losses.ipynb #b5e515a0
 def flow_loss(
     pred:torch.Tensor, # (B, 2, H, W) predicted backward flow in pixels, dx then dy
     target:torch.Tensor, # (B, 2, H, W) the true backward flow

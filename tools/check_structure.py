@@ -18,6 +18,9 @@ MAX_CELL_LINES, MAX_LINE = 30, 120
 LONG_CELLS = {
     ('10_train.ipynb', 'class Trainer'): "a class's methods live in its body; each of Trainer's is a few lines that call "
                                          "functions built and tested earlier in the notebook",
+    ('07_generator.ipynb', 'class GeneratorConfig'): "one line per setting, each with its comment, then their checks",
+    ('07_generator.ipynb', 'class FlowMaskNet'): "a class's methods live in its body: __init__ lays out the U-Net, "
+                                                 "forward runs it scale by scale",
     ('07_generator.ipynb', 'class FewShotGenerator'): "a class's methods live in its body; each of its four is a few "
                                                       "lines that call functions built and tested above it",
     ('15_metapix.ipynb', 'class MetaTrainer'): "a class's methods live in its body; each of its five is a few lines "
