@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .checks import check_int, describe
-from .flow import moving_mask, warp
+from .flow import warp
 
 # %% auto #0
 __all__ = ['GAN_LOSSES', 'hinge_d_loss', 'hinge_g_loss', 'lsgan_d_loss', 'lsgan_g_loss', 'gan_d_loss', 'gan_g_loss',
@@ -240,8 +240,10 @@ def _check_map(x, name:str, channels:int|None=None, shape:tuple|None=None, unit_
     if unit_range and not bool(((x >= 0) & (x <= 1)).all()):  # NaN fails too
         raise ValueError(f"{name}: expected values in [0, 1], got min {x.min().item():.3g}, max {x.max().item():.3g}")
 
-def _masked_l1(a:torch.Tensor, b:torch.Tensor, valid:torch.Tensor) -> torch.Tensor:
-    "Sum of valid * |a - b| divided by (channels * sum of valid), at least 1; in float32."
+def _masked_l1(a:torch.Tensor, b:torch.Tensor, valid:torch.Tensor, moving:torch.Tensor|None=None) -> torch.Tensor:
+    "Sum of valid * |a - b| over (channels * sum of valid), at least 1, in float32; with `moving`, half each kind's."
+    if moving is not None:  # the mean over the moving valid pixels and the mean over the still ones weigh half each
+        return (_masked_l1(a, b, valid * moving) + _masked_l1(a, b, valid * (1 - moving))) / 2
     total = (valid * (a - b).abs()).sum(dtype=torch.float32)
     return total / (valid.sum(dtype=torch.float32) * a.shape[1]).clamp_min(1)
 
@@ -251,16 +253,15 @@ def flow_loss(
     pred:torch.Tensor, # (B, 2, H, W) predicted backward flow in pixels, dx then dy
     target:torch.Tensor, # (B, 2, H, W) the true backward flow
     valid:torch.Tensor, # (B, 1, H, W) in [0, 1]: 1 where the true flow is trusted (e.g. 1 - occlusion)
-    balance:bool=False, # weigh the moving and the still valid pixels half each (else every valid pixel alike)
+    moving:torch.Tensor|None=None, # (B, 1, H, W) in [0, 1]: the pixels that move; given, they weigh half the loss
 ) -> torch.Tensor: # a scalar: mean absolute error of a flow component, in pixels, over valid pixels
-    "Masked L1 between predicted and true flow, normalised by the number of valid pixels (of each kind, if balanced)."
+    "Masked L1 between predicted and true flow over the valid pixels (with `moving`: half on the moving ones)."
     _check_map(pred, 'pred', channels=2)
     B, _, H, W = pred.shape
     _check_map(target, 'target', shape=pred.shape, match=' to match pred')
     _check_map(valid, 'valid', shape=(B, 1, H, W), unit_range=True, match=' to match pred')
-    if not balance: return _masked_l1(pred, target, valid)
-    moving = moving_mask(target).to(valid.dtype)  # (B, 1, H, W): where the true flow is longer than MOVING_PX
-    return (_masked_l1(pred, target, valid * moving) + _masked_l1(pred, target, valid * (1 - moving))) / 2
+    if moving is not None: _check_map(moving, 'moving', shape=valid.shape, unit_range=True, match=' to match valid')
+    return _masked_l1(pred, target, valid, moving)
 
 # %% ../nbs/09_losses.ipynb #d006bada
 def warp_loss(
@@ -281,8 +282,10 @@ def warp_loss(
 def mask_loss(
     mask:torch.Tensor, # (B, 1, H, W) in [0, 1]: the predicted occlusion mask m (1 where h is used)
     occlusion:torch.Tensor, # (B, 1, H, W) in [0, 1]: the true occlusion map (1 where warping cannot work)
-) -> torch.Tensor: # a scalar: mean |mask - occlusion|
+    moving:torch.Tensor|None=None, # (B, 1, H, W) in [0, 1]: the pixels that move; given, they weigh half the loss
+) -> torch.Tensor: # a scalar: mean |mask - occlusion| (with `moving`: the mean of its means over both kinds)
     "L1 pushing the composition mask towards the true occlusion map."
     _check_map(mask, 'mask', channels=1, unit_range=True)
     _check_map(occlusion, 'occlusion', shape=mask.shape, unit_range=True, match=' to match mask')
-    return (mask - occlusion).abs().mean()
+    if moving is not None: _check_map(moving, 'moving', shape=mask.shape, unit_range=True, match=' to match mask')
+    return _masked_l1(mask, occlusion, torch.ones_like(mask), moving)

@@ -27,7 +27,7 @@ from .checkpoint import save_training_state, load_training_state, load_checkpoin
 # %% auto #0
 __all__ = ['STATE_KEYS', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'LOG_COLUMNS', 'DataConfig',
            'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state', 'training_data', 'draw_batch', 'StepBatches',
-           'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'of_warped_example',
+           'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'of_warped_example', 'moving_pixels',
            'reference_warp_losses', 'generator_losses', 'flow_errors', 'first_non_finite', 'TrainingStopped',
            'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world',
            'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'add_config_flags',
@@ -62,7 +62,7 @@ class LossWeights:
     "What each generator loss term weighs (the GAN terms weigh 1); see each field for the released code's weight."
     feature_matching_weight:float=10.0  # x L1 of D_I's features, summed over layers, averaged over scales (as released)
     flow_weight:float=10.0  # x flow L1 against the true flow on visible pixels (released: 10, against FlowNet2's flow)
-    flow_balance:bool=True  # the flow L1 weighs moving and still pixels half each (released: the person's pixels only)
+    balance_moving:bool=True  # the flow and mask terms weigh moving and still pixels half each (released: the person)
     warp_weight:float=10.0  # x L1 of the real previous frame, warped by the predicted flow, to the frame (released: 10)
     mask_weight:float=10.0  # x mask L1 to the true occlusion (released: 10, to a target from the warp's error)
     temporal_weight:float=1.0  # x the temporal GAN; 0 switches D_V off (released: 0, D_V off)
@@ -142,7 +142,7 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
 STATE_KEYS = ('config', 'step', 'optimizers', 'meta')  # state.json's keys: Trainer.save writes the first three
 # (an export drops 'optimizers'); a MetaPix run (15_metapix) adds its 'meta' settings
 
-SETTINGS_BEFORE = {'flow_balance': False}  # what a checkpoint written before these settings existed ran with
+SETTINGS_BEFORE = {'balance_moving': False}  # what a checkpoint written before these settings existed ran with
 GENERATOR_SETTINGS_BEFORE = {'flow_skips': False}  # the same for the generator's settings
 
 def config_from_state(
@@ -287,6 +287,15 @@ def of_warped_example(
     b, t = torch.arange(len(index), device=index.device)[:, None], torch.arange(index.shape[1], device=index.device)
     return x[b, t, index]
 
+def moving_pixels(
+    flow:torch.Tensor, # (N, 2, H, W) the true flow
+    occlusion:torch.Tensor, # (N, 1, H, W) the true occlusion
+) -> torch.Tensor: # (N, 1, H, W) in {0, 1}, of the occlusion's dtype
+    "What the balanced flow and mask terms count as moving: where the true flow moves, and where it is occluded."
+    return torch.maximum(moving_mask(flow.float()).to(occlusion.dtype), occlusion)
+
+
+# %% ../nbs/10_train.ipynb #08384845
 def reference_warp_losses(
     batch:dict, # the step's episodes, with 'ref_flows' (B, T, K, 2, H, W) and 'ref_occlusions' (B, T, K, 1, H, W)
     fake:dict, # the generated clips: 'reference_index' (B, T), 'reference_flow', 'reference_mask' (B, T, C, H, W)
@@ -298,9 +307,10 @@ def reference_warp_losses(
     occlusion, flow = flat(of_warped_example(batch['ref_occlusions'], index)), flat(fake['reference_flow'])
     true_flow = flat(of_warped_example(batch['ref_flows'], index))  # (B*T, 2, H, W)
     example = flat(batch['ref_images'][torch.arange(len(index), device=index.device)[:, None], index])
-    return {'ref_flow': weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion, weights.flow_balance),
+    moving = moving_pixels(true_flow, occlusion) if weights.balance_moving else None
+    return {'ref_flow': weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion, moving),
             'ref_warp': weights.warp_weight * warp_loss(example, flow, flat(batch['images']), 1 - occlusion),
-            'ref_mask': weights.mask_weight * mask_loss(flat(fake['reference_mask']), occlusion)}
+            'ref_mask': weights.mask_weight * mask_loss(flat(fake['reference_mask']), occlusion, moving)}
 
 # %% ../nbs/10_train.ipynb #831eb8c4
 def generator_losses(
@@ -322,10 +332,11 @@ def generator_losses(
     if perceptual is not None: losses['perceptual'] = weights.perceptual_weight * perceptual(generated, frames)
     if T > 1:  # frames 2..T have a previous frame, hence a flow and a mask
         later = lambda x: x[:, 1:].flatten(0, 1)  # (B*(T-1), ...)
-        visible, flow = 1 - later(batch['occlusions']), later(fake['flow'])
-        losses['flow'] = weights.flow_weight * flow_loss(flow, later(batch['flows']), visible, weights.flow_balance)
-        losses['warp'] = weights.warp_weight * warp_loss(real[:, :-1].flatten(0, 1), flow, later(real), visible)
-        losses['mask'] = weights.mask_weight * mask_loss(later(fake['mask']), later(batch['occlusions']))
+        occlusion, flow, true_flow = later(batch['occlusions']), later(fake['flow']), later(batch['flows'])
+        moving = moving_pixels(true_flow, occlusion) if weights.balance_moving else None
+        losses['flow'] = weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion, moving)
+        losses['warp'] = weights.warp_weight * warp_loss(real[:, :-1].flatten(0, 1), flow, later(real), 1 - occlusion)
+        losses['mask'] = weights.mask_weight * mask_loss(later(fake['mask']), occlusion, moving)
     if 'reference_flow' in fake: losses |= reference_warp_losses(batch, fake, weights)
     if critics.temporal is not None and T >= critics.temporal.min_clip_len:
         losses['temporal'] = weights.temporal_weight * gan_g_loss(critics.temporal(fake['image'], batch['flows']))
