@@ -24,6 +24,8 @@ from .generator import GeneratorConfig
 from .train import TrainConfig, Trainer, TrainingStopped, fastest_batch_size
 from .inference import load_generator, synthesize
 from .evaluate import attended_examples, few_shot_benchmark, benchmark_markdown, plot_benchmark
+from .flicker import (busiest_row, flicker_episodes, flicker_markdown, flicker_report, flicker_summary,
+                               plot_flicker, plot_xt_slices)
 
 # %% auto #0
 __all__ = ['demo_panels', 'train_for', 'attention_picture', 'pretrained_checkpoint', 'run_demo', 'main']
@@ -171,6 +173,25 @@ def _write_benchmark(out:Path, rows:list[dict], training:dict, n_subjects:int) -
         tmp.write_text(json.dumps({'rows': rows, 'training': training}, indent=1))
     return [out / 'benchmark.md', out / 'benchmark.png', out / 'benchmark.json']
 
+# %% ../nbs/13_demo.ipynb #4b04f96c
+def _write_flicker(generator:nn.Module, out:Path, n_subjects:int) -> tuple[list[Path], dict]:
+    "flicker.md, .json and .png: the warp error split (K = 3); xt_slices.png: the first test subject over 32 frames."
+    report = flicker_report(generator, flicker_episodes(n_subjects, k_shot=3, clip_len=_CLIP_LEN, size=_SIZE))
+    summary = flicker_summary(report['terms'])
+    with atomic_path(out / 'flicker.md') as tmp:
+        tmp.write_text(f"# fsvid2vid-demo: where the flicker comes from\n\n{n_subjects} unseen test subjects, K = 3, "
+                       f"{_CLIP_LEN}-frame clips; means over frames 2 to {_CLIP_LEN} (fsvid2vid.flicker).\n\n"
+                       f"{flicker_markdown({'few-shot': summary})}\n")
+    with atomic_path(out / 'flicker.json') as tmp: tmp.write_text(json.dumps(summary, indent=1))
+    long = flicker_episodes(1, k_shot=3, clip_len=32, size=_SIZE)
+    clips = {'real': long['images'][0], 'generated': flicker_report(generator, long)['frames'][0]}
+    figures = {'flicker.png': plot_flicker(report['terms'], 'few-shot'),
+               'xt_slices.png': plot_xt_slices(clips, busiest_row(long['labels'][0]))}
+    for name, figure in figures.items():
+        with atomic_path(out / name) as tmp: figure.savefig(tmp, format='png')
+        plt.close(figure)  # written, not shown
+    return [out / 'flicker.md', out / 'flicker.json', *(out / name for name in figures)], summary
+
 # %% ../nbs/13_demo.ipynb #1bfafb41
 def pretrained_checkpoint() -> Path:
     "The checkpoint folder of the generator shipped with the package (half-precision weights and their config)."
@@ -194,7 +215,7 @@ def run_demo(
     seed:int=0, # seeds training
     progress:bool=True, # progress bars
     pretrained:bool=False, # use the shipped checkpoint (in place of `checkpoint`) instead of training
-) -> dict: # rows (the benchmark), files written, training info
+) -> dict: # rows (the benchmark), files written, training info, the flicker split
     "Train (or load), then animate unseen test subjects and benchmark them; write everything under `out`."
     out, checkpoint, compare = Path(out), pretrained_checkpoint() if pretrained else checkpoint, compare or {}
     check_int(n_videos, 'n_videos', 0)
@@ -207,9 +228,10 @@ def run_demo(
               for name, path in checkpoints.items()}
     rows = few_shot_benchmark(generator := others.pop('few-shot'), n_subjects=n_subjects, ks=tuple(ks), size=_SIZE,
                               clip_len=_CLIP_LEN, others=others, progress=progress)
-    files = _write_videos(generator, out, n_videos, k=3, T=16)
-    return dict(rows=rows, files=files + _write_benchmark(out, rows, training, n_subjects), training=training,
-                checkpoint=Path(checkpoints['few-shot']), table=benchmark_markdown(rows))
+    files = _write_videos(generator, out, n_videos, k=3, T=16) + _write_benchmark(out, rows, training, n_subjects)
+    flicker_files, flicker = _write_flicker(generator, out, n_subjects)
+    return dict(rows=rows, files=files + flicker_files, training=training, checkpoint=Path(checkpoints['few-shot']),
+                table=benchmark_markdown(rows), flicker=flicker)
 
 # %% ../nbs/13_demo.ipynb #e80e1e5f
 def main(argv:list[str]|None=None):
@@ -238,6 +260,6 @@ def main(argv:list[str]|None=None):
                           tuple(args.ks), args.videos, args.device, args.seed, args.progress, args.pretrained)
     except (ValueError, TypeError, OSError) as error: parser.error(str(error))
     except TrainingStopped as error: parser.exit(1, f'fsvid2vid-demo: error: {error}\n')
-    print('\n' + result['table'] + '\n')
+    print(f"\n{result['table']}\n\n{flicker_markdown({'few-shot': result['flicker']})}\n")
     print(f"wrote {len(result['files'])} files to {Path(args.out).resolve()}:")
     for path in result['files']: print(f'  {path}')

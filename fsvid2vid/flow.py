@@ -107,7 +107,7 @@ def warp_error(
     return difference.sum() / (visible.sum() * C).clamp_min(1)
 
 # %% ../nbs/01_flow.ipynb #5201bfa6
-MOVING_PX = 0.1  # a pixel moves when its true flow is longer than this, in pixels
+MOVING_PX = 0.25  # a pixel moves when its true flow is longer than this, in pixels
 
 def moving_mask(
     flow:torch.Tensor, # (..., 2, H, W) a flow in pixels

@@ -23,6 +23,8 @@ LONG_CELLS = {
                                                  "forward runs it scale by scale",
     ('07_generator.ipynb', 'class FewShotGenerator'): "a class's methods live in its body; each of its four is a few "
                                                       "lines that call functions built and tested above it",
+    ('13_demo.ipynb', 'def run_demo('): "twelve documented arguments, then the job's four steps: train, load, benchmark, "
+                                         "write",
     ('15_metapix.ipynb', 'class MetaTrainer'): "a class's methods live in its body; each of its five is a few lines "
                                                "around `finetune`, `reptile_update` and the checkpoint functions",
     ('16_widgets.ipynb', 'class Explorer:'): "a class's methods live in its body; six short ones that wire controls to "
