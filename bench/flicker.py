@@ -3,13 +3,17 @@ flow term and M's mask term, on the body and on the background, with W's end-poi
 (`fsvid2vid.flicker`). The same unseen test subjects for every model: 20 of them, K = 3, 8-frame clips, by default.
 
 Usage: python bench/flicker.py NAME=CHECKPOINT [NAME=CHECKPOINT ...] [--n-subjects 20] [--clip-len 8] [--seed 0]
-                               [--threads 2] [--out table.md]
+                               [--threads 2] [--out table.md] [--pictures DIR]
 NAME=pretrained uses the checkpoint shipped with the package. A checkpoint is a checkpoint folder or a run folder.
-Prints a markdown table (and writes it to --out, with the command that made it).
+Prints a markdown table (and writes it to --out, with the command that made it). With --pictures, also writes each
+model's split per frame (DIR/flicker_NAME.png) and the x-t slices of the first test subject over 32 frames, real
+beside every model (DIR/xt_slices.png).
 """
 import argparse, json, shlex, sys, time
 from pathlib import Path
 
+import matplotlib
+matplotlib.use('Agg')  # files only
 import torch
 
 
@@ -21,21 +25,30 @@ def main():
     parser.add_argument('--seed', type=int, default=0, help='the test split seed')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--out', help='also write the table here, with the command')
+    parser.add_argument('--pictures', help='also write the pictures into this folder')
     args = parser.parse_args()
     from fsvid2vid.demo import pretrained_checkpoint
-    from fsvid2vid.flicker import flicker_episodes, flicker_markdown, flicker_report, flicker_summary
+    from fsvid2vid.flicker import (busiest_row, flicker_episodes, flicker_markdown, flicker_report, flicker_summary,
+                                   plot_flicker, plot_xt_slices)
     from fsvid2vid.inference import load_generator
     torch.set_num_threads(args.threads)
     pairs = [spec.split('=', 1) for spec in args.models]
     if bad := [spec for spec, pair in zip(args.models, pairs) if len(pair) != 2]:
         parser.error(f'models: expected NAME=CHECKPOINT, got {bad}')
     data = flicker_episodes(args.n_subjects, k_shot=3, clip_len=args.clip_len, seed=args.seed)
-    summaries = {}
+    long = flicker_episodes(1, k_shot=3, clip_len=32, seed=args.seed)
+    summaries, clips, pictures = {}, {'real': long['images'][0]}, Path(args.pictures or '.')
+    if args.pictures: pictures.mkdir(parents=True, exist_ok=True)
     for name, path in pairs:
         start = time.monotonic()
         generator = load_generator(pretrained_checkpoint() if path == 'pretrained' else path, 'cpu')
-        summaries[name] = flicker_summary(flicker_report(generator, data)['terms'])
+        terms = flicker_report(generator, data)['terms']
+        summaries[name] = flicker_summary(terms)
+        if args.pictures:
+            plot_flicker(terms, name).savefig(pictures / f"flicker_{name.replace(' ', '_')}.png")
+            clips[name] = flicker_report(generator, long)['frames'][0]
         print(f'{name}: {time.monotonic() - start:.1f} s', file=sys.stderr)
+    if args.pictures: plot_xt_slices(clips, busiest_row(long['labels'][0])).savefig(pictures / 'xt_slices.png')
     table = flicker_markdown(summaries)
     print(table)
     if args.out:
