@@ -28,15 +28,16 @@ def main():
     parser.add_argument('--pictures', help='also write the pictures into this folder')
     args = parser.parse_args()
     from fsvid2vid.demo import pretrained_checkpoint
-    from fsvid2vid.flicker import (busiest_row, flicker_episodes, flicker_markdown, flicker_report, flicker_summary,
-                                   plot_flicker, plot_xt_slices)
+    from fsvid2vid.evaluate import benchmark_episodes
+    from fsvid2vid.flicker import (busiest_row, flicker_markdown, flicker_report, flicker_summary, plot_flicker,
+                                   plot_xt_slices)
     from fsvid2vid.inference import load_generator
     torch.set_num_threads(args.threads)
     pairs = [spec.split('=', 1) for spec in args.models]
     if bad := [spec for spec, pair in zip(args.models, pairs) if len(pair) != 2]:
         parser.error(f'models: expected NAME=CHECKPOINT, got {bad}')
-    data = flicker_episodes(args.n_subjects, k_shot=3, clip_len=args.clip_len, seed=args.seed)
-    long = flicker_episodes(1, k_shot=3, clip_len=32, seed=args.seed)
+    data = benchmark_episodes('test', args.n_subjects, 3, args.seed, 64, args.clip_len)
+    long = benchmark_episodes('test', 1, 3, args.seed, 64, 32)
     summaries, clips, pictures = {}, {'real': long['images'][0]}, Path(args.pictures or '.')
     if args.pictures: pictures.mkdir(parents=True, exist_ok=True)
     for name, path in pairs:

@@ -23,9 +23,9 @@ from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
 from .train import TrainConfig, Trainer, TrainingStopped, fastest_batch_size
 from .inference import load_generator, synthesize
-from .evaluate import attended_examples, few_shot_benchmark, benchmark_markdown, plot_benchmark
-from .flicker import (busiest_row, flicker_episodes, flicker_markdown, flicker_report, flicker_summary,
-                               plot_flicker, plot_xt_slices)
+from .evaluate import attended_examples, benchmark_episodes, few_shot_benchmark, benchmark_markdown, plot_benchmark
+from .flicker import (busiest_row, flicker_markdown, flicker_report, flicker_summary, plot_flicker,
+                               plot_xt_slices)
 
 # %% auto #0
 __all__ = ['demo_panels', 'train_for', 'attention_picture', 'pretrained_checkpoint', 'run_demo', 'main']
@@ -176,14 +176,14 @@ def _write_benchmark(out:Path, rows:list[dict], training:dict, n_subjects:int) -
 # %% ../nbs/13_demo.ipynb #4b04f96c
 def _write_flicker(generator:nn.Module, out:Path, n_subjects:int) -> tuple[list[Path], dict]:
     "flicker.md, .json and .png: the warp error split (K = 3); xt_slices.png: the first test subject over 32 frames."
-    report = flicker_report(generator, flicker_episodes(n_subjects, k_shot=3, clip_len=_CLIP_LEN, size=_SIZE))
+    report = flicker_report(generator, benchmark_episodes('test', n_subjects, 3, 0, _SIZE, _CLIP_LEN))
     summary = flicker_summary(report['terms'])
     with atomic_path(out / 'flicker.md') as tmp:
         tmp.write_text(f"# fsvid2vid-demo: where the flicker comes from\n\n{n_subjects} unseen test subjects, K = 3, "
                        f"{_CLIP_LEN}-frame clips; means over frames 2 to {_CLIP_LEN} (fsvid2vid.flicker).\n\n"
                        f"{flicker_markdown({'few-shot': summary})}\n")
     with atomic_path(out / 'flicker.json') as tmp: tmp.write_text(json.dumps(summary, indent=1))
-    long = flicker_episodes(1, k_shot=3, clip_len=32, size=_SIZE)
+    long = benchmark_episodes('test', 1, 3, 0, _SIZE, 32)
     clips = {'real': long['images'][0], 'generated': flicker_report(generator, long)['frames'][0]}
     figures = {'flicker.png': plot_flicker(report['terms'], 'few-shot'),
                'xt_slices.png': plot_xt_slices(clips, busiest_row(long['labels'][0]))}

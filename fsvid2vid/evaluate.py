@@ -152,10 +152,10 @@ def summary_row(method:str, K:int|None, per_subject:dict[str, torch.Tensor]) -> 
 def benchmark_episodes(
     split:str, n_subjects:int, k_shot:int, seed:int, size:int, clip_len:int, # as for `SynthPose`
 ) -> dict[str, torch.Tensor]: # (N, ...) each
-    "One episode per subject of a SynthPose split, stacked: the clip, its labels and flows, the examples and theirs."
+    "One episode per subject of a SynthPose split, stacked: the clip, its labels, flows, occlusions; the examples too."
     data = SynthPose(split, size=size, k_shot=k_shot, clip_len=clip_len, n_subjects=n_subjects, seed=seed)
     episodes = [data[i] for i in range(n_subjects)]
-    keys = ('images', 'labels', 'flows', 'occlusions', 'ref_images', 'ref_labels', 'ref_occlusions')
+    keys = ('images', 'labels', 'flows', 'occlusions', 'ref_images', 'ref_labels', 'ref_flows', 'ref_occlusions')
     return {key: torch.stack([e[key] for e in episodes]) for key in keys}  # (N, ...) each
 
 def clip_scores(frames:torch.Tensor, data:dict) -> dict[str, torch.Tensor]:
