@@ -101,7 +101,7 @@ class FlowMaskNet(nn.Module):
             x = layer(x)
             if i < self.n_downsample: scales.append(x)
         for upsample, conv in zip(self.decoder[::2], self.decoder[1::2]):  # from 1/2**(s+1) to 1/2**s
-            x, skip = upsample(x), scales.pop()  # (B, C_s+1, H/2**s, W/2**s), (B, C_s, H/2**s, W/2**s)
+            x, skip = upsample(x), scales.pop()  # (B, C_{s+1}, H/2**s, W/2**s), (B, C_s, H/2**s, W/2**s)
             x = conv(torch.cat([x, skip], 1) if self.skips else x)  # (B, C_s, H/2**s, W/2**s)
         return self.flow_head(x) * self.flow_scale, torch.sigmoid(self.mask_head(x))  # x: (B, C_0, H, W)
 
