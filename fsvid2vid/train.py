@@ -349,18 +349,17 @@ def flow_errors(
     fake:dict, # the generated clips: 'flow' (B, T, 2, H, W) [, 'reference_flow', 'reference_index']
 ) -> dict[str, float]: # 'flow_epe' (frames 2..T), and 'ref_flow_epe' when the example is warped; in pixels
     "W's end-point errors on the visible pixels that move: the previous frame's warp and the example's."
+    def moving_epe(flow, true_flow, occlusion):  # (B, T, ...) each -> EPE over the visible pixels that move
+        region = (1 - occlusion) * moving_mask(true_flow.float()).to(occlusion.dtype)
+        return end_point_error(flow, true_flow, region).item()
     errors = {}
     with torch.no_grad():
         if batch['flows'].shape[1] > 1:
-            true_flow, region = batch['flows'][:, 1:], 1 - batch['occlusions'][:, 1:]  # (B, T-1, ...)
-            region = region * moving_mask(true_flow.float()).to(region.dtype)
-            errors['flow_epe'] = end_point_error(fake['flow'][:, 1:], true_flow, region).item()
+            errors['flow_epe'] = moving_epe(fake['flow'][:, 1:], batch['flows'][:, 1:], batch['occlusions'][:, 1:])
         if 'reference_flow' in fake:
             index = fake['reference_index']  # (B, T): the example each frame warped
-            true_flow = of_warped_example(batch['ref_flows'], index)  # (B, T, 2, H, W)
-            region = 1 - of_warped_example(batch['ref_occlusions'], index)  # (B, T, 1, H, W)
-            region = region * moving_mask(true_flow.float()).to(region.dtype)
-            errors['ref_flow_epe'] = end_point_error(fake['reference_flow'], true_flow, region).item()
+            errors['ref_flow_epe'] = moving_epe(fake['reference_flow'], of_warped_example(batch['ref_flows'], index),
+                                                of_warped_example(batch['ref_occlusions'], index))
     return errors
 
 # %% ../nbs/10_train.ipynb #a82ac62e
