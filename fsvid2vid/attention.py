@@ -61,7 +61,8 @@ def attention_aggregate(
     out = F.scaled_dot_product_attention(F.pad(q, (0, width - Ca)), F.pad(keys, (0, width - Ca)),  # zeros add 0 to q.k
                                          F.pad(values, (0, width - C - K)), scale=scale)  # (B, 1, h*w, width)
     aggregated, mass = out[:, 0, :, :C + K].split([C, K], dim=-1)  # (B, h*w, C), (B, h*w, K)
-    return aggregated.transpose(1, 2).reshape(B, C, h, w), mass
+    aggregated = aggregated.transpose(1, 2).reshape(B, C, h, w).contiguous()  # a view of (B, h*w, C) is channels-last:
+    return aggregated, mass  # every network after it would inherit that layout, and run slower on a CPU
 
 # %% ../nbs/06_attention.ipynb #b85ffa75
 class LabelEncoder(nn.Module):

@@ -517,8 +517,10 @@ def _render_episode(subject:Subject, rng:np.random.Generator, size:int, clip_len
     clip, refs = _render_frames(subject, motion[:clip_len], size), _render_frames(subject, poses, size)
     flows, occlusions = _flow_and_occlusion(clip, size)
     ref_flows, ref_occlusions = _example_flows(clip, refs, size)
-    return dict(ref_images=refs['images'], ref_labels=refs['labels'], images=clip['images'], labels=clip['labels'],
-                flows=flows, occlusions=occlusions, ref_flows=ref_flows, ref_occlusions=ref_occlusions)
+    episode = dict(ref_images=refs['images'], ref_labels=refs['labels'], images=clip['images'], labels=clip['labels'],
+                   flows=flows, occlusions=occlusions, ref_flows=ref_flows, ref_occlusions=ref_occlusions)
+    return {name: x.contiguous() for name, x in episode.items()}  # images and flows are rendered pixel-major: as
+    # channels-last views they would make every network that reads them run channels-last, slower on a CPU
 
 # %% ../nbs/02_synth.ipynb #3d3cc7a0
 class SynthPose(torch.utils.data.Dataset):
