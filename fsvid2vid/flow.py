@@ -41,14 +41,16 @@ def warp(
     "Backward-warp `x` by `flow`: bilinear, border padding; a zero flow returns `x` exactly."
     _check_flow(x, flow, check)
     B, C, H, W = x.shape
+    dtype = torch.promote_types(torch.promote_types(x.dtype, flow.dtype), torch.float32)  # bf16 in: fp32 (below)
     padded_h, padded_w = _exact_size(H), _exact_size(W)
-    padded = F.pad(x, (0, padded_w - W, 0, padded_h - H), mode='replicate')  # (B, C, 2^k+1, 2^k+1)
-    rows = torch.arange(H, device=x.device, dtype=flow.dtype)[:, None]  # (H, 1)
-    cols = torch.arange(W, device=x.device, dtype=flow.dtype)[None, :]  # (1, W)
-    grid_x = (cols + flow[:, 0]) * (2 / (padded_w - 1)) - 1  # (B, H, W), exact for integer positions
-    grid_y = (rows + flow[:, 1]) * (2 / (padded_h - 1)) - 1
-    grid = torch.stack([grid_x, grid_y], dim=-1).to(x.dtype)  # (B, H, W, 2)
-    return F.grid_sample(padded, grid, mode='bilinear', padding_mode='border', align_corners=True)
+    padded = F.pad(x.to(dtype), (0, padded_w - W, 0, padded_h - H), mode='replicate')  # (B, C, 2^k+1, 2^k+1)
+    rows = torch.arange(H, device=x.device, dtype=dtype)[:, None]  # (H, 1)
+    cols = torch.arange(W, device=x.device, dtype=dtype)[None, :]  # (1, W)
+    grid_x = (cols + flow[:, 0].to(dtype)) * (2 / (padded_w - 1)) - 1  # (B, H, W), exact for integer positions
+    grid_y = (rows + flow[:, 1].to(dtype)) * (2 / (padded_h - 1)) - 1
+    grid = torch.stack([grid_x, grid_y], dim=-1)  # (B, H, W, 2)
+    warped = F.grid_sample(padded, grid, mode='bilinear', padding_mode='border', align_corners=True)
+    return warped.to(x.dtype)
 
 # %% ../nbs/01_flow.ipynb #f2826a9e
 def _colour_wheel() -> torch.Tensor:
