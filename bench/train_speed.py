@@ -3,8 +3,9 @@ spent waiting for data, the model FLOPs utilisation, and the time of the first s
 
 Usage: python bench/train_speed.py [--device cpu] [--size 64] [--batch-size 4] [--clip-len 8] [--steps 6] [--warmup 2]
                                    [--modes fp32 bf16 bf16-compile] [--workers 0] [--peak-tflops 989]
-Each mode runs in a fresh Python process (so peak memory is its own). Modes: fp32; bf16 (autocast and channels_last,
-CUDA only); bf16-compile (also `TrainConfig.compile`). The clip length is held fixed (the schedule is skipped).
+Each mode runs in a fresh Python process (so peak memory is its own). Modes: fp32 (`amp` off); bf16 (`amp` on, the
+default: bf16 autocast on CUDA and on CPUs with bf16 instructions, fp32 on other CPUs; channels_last on CUDA);
+bf16-compile (also `TrainConfig.compile`). The clip length is held fixed (the schedule is skipped).
 - compute frames/s: one batch drawn once and trained on repeatedly, so only the model's work counts;
 - frames/s with data: each step's own batch, drawn in the training process (--workers 0) or ahead by worker processes
   (`step_batches`), and the share of the step spent waiting for it;

@@ -6,7 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #ae5fb2c2
 from __future__ import annotations
-import argparse, csv, dataclasses, hashlib, json, math, os, sys, tempfile, time
+import argparse, contextlib, csv, dataclasses, hashlib, json, math, os, sys, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +26,12 @@ from .checkpoint import save_training_state, load_training_state, load_checkpoin
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'LOG_COLUMNS', 'DataConfig',
-           'LossWeights', 'RunConfig', 'TrainConfig', 'config_from_state', 'training_data', 'draw_batch', 'StepBatches',
-           'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'of_warped_example', 'moving_pixels',
-           'reference_warp_losses', 'generator_losses', 'flow_errors', 'first_non_finite', 'TrainingStopped',
-           'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'rank_and_world',
-           'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size', 'add_config_flags',
-           'flag_error', 'parse_train_args', 'main']
+           'LossWeights', 'RunConfig', 'native_bf16', 'TrainConfig', 'config_from_state', 'training_data', 'draw_batch',
+           'StepBatches', 'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'of_warped_example',
+           'moving_pixels', 'reference_warp_losses', 'generator_losses', 'frozen', 'flow_errors', 'first_non_finite',
+           'TrainingStopped', 'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance',
+           'rank_and_world', 'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size',
+           'add_config_flags', 'flag_error', 'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -87,7 +87,7 @@ class RunConfig:
     keep_checkpoints:int=3  # how many recent checkpoints to keep
     sample_every:int=500  # steps between sample videos (and redraws of the loss plot)
     device:str='auto'  # 'auto' (CUDA, then MPS, then CPU), or a torch device name
-    amp:bool=True  # bf16 autocast on CUDA (ignored elsewhere)
+    amp:bool=True  # bf16 autocast where it pays: CUDA, or a CPU with bf16 instructions (`native_bf16`)
     channels_last:bool=True  # channels_last memory format on CUDA (ignored elsewhere)
     compile:bool=False  # torch.compile H, W/M and the discriminators (each frame's networks, not the frame loop)
     data_workers:int|None=None  # processes that draw batches ahead (None: up to 8 on CUDA, 0 elsewhere)
@@ -106,6 +106,16 @@ class RunConfig:
     def torch_device(self) -> torch.device:
         "The device to train on: `device` if this machine has it, or for 'auto' CUDA, then MPS, then CPU."
         return default_device() if self.device == 'auto' else check_device(self.device)
+
+# %% ../nbs/10_train.ipynb #32b189cd
+def native_bf16(
+    device:torch.device, # where a run trains
+) -> bool: # whether `amp` turns bf16 autocast on there
+    "Whether bf16 autocast speeds training up on `device`: CUDA, or a CPU with bf16 instructions (AVX512-BF16, AMX)."
+    if device.type == 'cuda': return True
+    if device.type != 'cpu': return False
+    probes = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')  # torch.cpu's reading of the CPU's flags
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
 
 # %% ../nbs/10_train.ipynb #04d472e3
 @dataclass
@@ -342,6 +352,18 @@ def generator_losses(
         losses['temporal'] = weights.temporal_weight * gan_g_loss(critics.temporal(fake['image'], batch['flows']))
     return losses
 
+# %% ../nbs/10_train.ipynb #903e8a40
+@contextlib.contextmanager
+def frozen(
+    module:nn.Module, # its parameters need no gradient inside the block; gradients still pass through it to its inputs
+):
+    "Within the block, `module`'s parameters are not trained: autograd computes no gradient for them."
+    wanted = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(False)
+    try: yield module
+    finally:
+        for parameter, flag in zip(module.parameters(), wanted): parameter.requires_grad_(flag)
+
 # %% ../nbs/10_train.ipynb #c3459749
 def flow_errors(
     batch:dict, # the step's episodes: 'flows', 'occlusions' (B, T, ...), and for the example warp 'ref_flows' and
@@ -507,6 +529,7 @@ class Trainer:
                             f"got {type(cfg).__name__}")
         self.cfg, (self.rank, self.world), self.out_dir = cfg, rank_and_world(), Path(cfg.out_dir)
         self.device = cfg.torch_device()
+        self.amp = cfg.amp and native_bf16(self.device)  # bf16 autocast, where it pays
         check_writable(self.out_dir, 'out_dir', folder=True)  # now, not at the first checkpoint
         self.data = data if data is not None else training_data(cfg)
         torch.manual_seed(cfg.seed)  # the same initial weights on every rank
@@ -527,12 +550,13 @@ class Trainer:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
         self.data_workers = (cfg.data_workers if cfg.data_workers is not None
                              else min(8, cores - 1) if self.device.type == 'cuda' else 0)
-        self.g_optimizer = torch.optim.Adam(self.generator.parameters(), cfg.lr, betas=cfg.betas)
-        self.d_optimizer = torch.optim.Adam(self.critics.parameters(), cfg.lr * cfg.d_lr_ratio, betas=cfg.betas)
+        adam = dict(betas=cfg.betas, fused=self.device.type in ('cpu', 'cuda'))  # fused: one kernel for all weights
+        self.g_optimizer = torch.optim.Adam(self.generator.parameters(), cfg.lr, **adam)
+        self.d_optimizer = torch.optim.Adam(self.critics.parameters(), cfg.lr * cfg.d_lr_ratio, **adam)
         self.step, self.bad_steps, self.episodes_seen = 0, 0, []
 
     def _autocast(self):
-        return torch.autocast('cuda', dtype=torch.bfloat16, enabled=self.cfg.amp and self.device.type == 'cuda')
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
     def _state(self) -> tuple[dict, dict]:
         "What a checkpoint holds: the networks by file name (D_V may be None), and the optimisers by prefix."
@@ -562,7 +586,8 @@ class Trainer:
         bad, d_losses, g_losses = 'generator output', {}, {}
         if all(bool(torch.isfinite(fake[k]).all()) for k in ('image', 'flow', 'mask')):
             d_losses = self.d_step(batch, fake)
-            with self._autocast(): g_losses = generator_losses(self.critics, batch, fake, self.cfg, self.perceptual)
+            with self._autocast(), frozen(self.critics):  # D's weight gradients here would be thrown away
+                g_losses = generator_losses(self.critics, batch, fake, self.cfg, self.perceptual)
             g_losses['g_total'] = sum(g_losses.values())
             bad = first_non_finite(d_losses | g_losses)
         self.g_optimizer.zero_grad(set_to_none=True)
