@@ -12,11 +12,13 @@ from pathlib import Path
 
 
 def run_once(path:str, minutes:float, flags:list[str]) -> dict:
+    path = str(Path(path).resolve())
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, '-c', 'from fsvid2vid.train import main; main()', '--minutes', str(minutes),
                    '--grow-every', '1', '--no-progress', '--out-dir', out, '--steps', '1000000', *flags]
         start = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': path})
+        done = subprocess.run(command, capture_output=True, text=True, cwd=path,  # `-c` puts the cwd first on the path
+                              env={**os.environ, 'PYTHONPATH': path})
         wall = time.monotonic() - start
         if done.returncode: raise SystemExit(f'{path}: {done.stderr.strip().splitlines()[-1]}')
         with open(Path(out) / 'losses.csv', newline='') as f: rows = list(csv.DictReader(f))
@@ -40,6 +42,11 @@ def main():
             r = run_once(path, args.minutes, args.flags.split())
             results[name].append(r['frames_per_min'])
             print(f"| {round_} | {name} | {r['steps']} | {r['frames']} | {r['frames_per_min']:.0f} |", flush=True)
+    for name, path in trees.items():  # which code each name ran
+        path = str(Path(path).resolve())
+        where = subprocess.run([sys.executable, '-c', 'import fsvid2vid; print(fsvid2vid.__file__)'], cwd=path,
+                               capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': path})
+        print(f'{name}: {where.stdout.strip()}')
     first = statistics.mean(results[next(iter(trees))])
     print('\n| checkout | frames/min, each run | mean | against the first |\n|---|---|---|---|')
     for name, values in results.items():
