@@ -1,4 +1,4 @@
-"""Checkpoints as safetensors files plus a JSON state: written all or nothing, read without pickle
+"""Checkpoints (safetensors plus a JSON state) and label-map files: written all or nothing, read without pickle
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/checkpoint.html.md"""
 
@@ -9,17 +9,20 @@ from __future__ import annotations
 import hashlib, json, os, shutil
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
+from PIL import Image, PngImagePlugin
 from safetensors import SafetensorError
-from safetensors.torch import load, save
+from safetensors.torch import load, load_file, save, save_file
 
-from .checks import check_int
+from .checks import check_int, check_range, describe
 from .core import atomic_path
 
 # %% auto #0
 __all__ = ['optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint', 'checkpoint_folder',
-           'run_folder', 'load_weights', 'save_training_state', 'load_training_state', 'export_weights']
+           'run_folder', 'load_weights', 'save_training_state', 'load_training_state', 'export_weights', 'save_labels',
+           'load_labels']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
 def optimizer_to_tensors(
@@ -179,3 +182,84 @@ def export_weights(
     lower = lambda t: t.to(dtype) if t.is_floating_point() else t
     networks = {name: {key: lower(t) for key, t in group.items()} for name, group in tensors.items()}
     return save_checkpoint(destination, networks, {key: value for key, value in state.items() if key != 'optimizers'})
+
+# %% ../nbs/09a_checkpoint.ipynb #8c5ab4fd
+_LABEL_SUFFIXES = ('.png', '.npy', '.safetensors')
+_CHANNELS_KEY = 'fsvid2vid:label_channels'
+
+def _tile_channels(labels:torch.Tensor) -> torch.Tensor:
+    "(L, H, W) -> (H, n*W, 3): the channels three at a time, tiles side by side (the last one padded with zeros)."
+    L, H, W = labels.shape
+    padded = torch.cat([labels, labels.new_zeros((-L) % 3, H, W)])  # (3n, H, W)
+    return padded.unflatten(0, (-1, 3)).permute(2, 0, 3, 1).reshape(H, -1, 3)  # (H, n*W, 3)
+
+def _untile_channels(tiles:torch.Tensor, L:int) -> torch.Tensor:
+    "(H, n*W, 3) -> (L, H, W): the inverse of `_tile_channels`."
+    H, nW = tiles.shape[:2]
+    n = -(-L // 3)  # tiles
+    return tiles.reshape(H, n, nW // n, 3).permute(1, 3, 0, 2).reshape(3 * n, H, nW // n)[:L]  # (L, H, W)
+
+# %% ../nbs/09a_checkpoint.ipynb #8c912cdb
+def save_labels(
+    labels:torch.Tensor, # (L, H, W) in [0, 1]; .npy and .safetensors also take a sequence (T, L, H, W)
+    path, # a .png, .npy or .safetensors file
+) -> Path:
+    "Write label maps to a file, atomically."
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _LABEL_SUFFIXES:
+        raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)}, got {str(path)!r}")
+    png = suffix == '.png'
+    if not (torch.is_tensor(labels) and labels.is_floating_point() and labels.ndim in ((3,) if png else (3, 4))):
+        expected = 'a float (L, H, W) tensor' + ('' if png else ' or (T, L, H, W)')
+        raise ValueError(f"labels: expected {expected}, got {describe(labels)}")
+    labels = labels.detach().float().cpu()
+    check_range(labels, 'labels', 0.0, 1.0)  # and finite: a NaN map would fail only when it is used
+    with atomic_path(path) as tmp:
+        if suffix == '.npy':
+            with open(tmp, 'wb') as f: np.save(f, labels.numpy())
+        elif suffix == '.safetensors': save_file({'labels': labels.contiguous()}, str(tmp))
+        else:
+            info = PngImagePlugin.PngInfo(); info.add_text(_CHANNELS_KEY, str(len(labels)))
+            pixels = (_tile_channels(labels) * 255).round().to(torch.uint8).numpy()  # (H, n*W, 3)
+            Image.fromarray(pixels).save(tmp, format='PNG', pnginfo=info)
+    return path
+
+# %% ../nbs/09a_checkpoint.ipynb #fbf5ce55
+def _load_label_file(path:Path) -> torch.Tensor:
+    "One label file -> (L, H, W) or (T, L, H, W) float32 in [0, 1], or a ValueError naming the file."
+    expected = '(expected label maps in [0, 1] written by save_labels)'
+    try:
+        if path.suffix.lower() == '.npy': labels = torch.from_numpy(np.load(path, allow_pickle=False)).float()
+        elif path.suffix.lower() == '.safetensors': labels = load_file(str(path))['labels'].float()
+        else:
+            with Image.open(path) as image: L, tiles = int(image.text[_CHANNELS_KEY]), np.array(image.convert('RGB'))
+            if not (L >= 1 and tiles.shape[1] % -(-L // 3) == 0):  # the channel count must fit the tiles' width
+                raise ValueError(f"its {tiles.shape[1]}-pixel width holds no whole tiles for {L} channels")
+            labels = _untile_channels(torch.from_numpy(tiles).float() / 255, L)  # (L, H, W)
+    except Exception as error:
+        raise ValueError(f"path: cannot read label maps from {str(path)!r} {expected}: {error!r}") from None
+    if labels.ndim not in (3, 4) or labels.numel() == 0:
+        raise ValueError(f"path: {str(path)!r} holds a {tuple(labels.shape)} array; expected (L, H, W) or (T, L, H, W)")
+    check_range(labels, f'path: {str(path)!r}', 0.0, 1.0)
+    return labels
+
+# %% ../nbs/09a_checkpoint.ipynb #e73e89de
+def load_labels(
+    path, # a .png, .npy or .safetensors file, or a folder of them (one frame each, in name order)
+) -> torch.Tensor: # (L, H, W) or (T, L, H, W) float32
+    "Read label maps written by `save_labels` (no pickle)."
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in _LABEL_SUFFIXES)
+        if not files:
+            raise ValueError(f"path: the folder {str(path)!r} has no label files ({', '.join(_LABEL_SUFFIXES)})")
+        frames = [_load_label_file(p) for p in files]
+        if any(f.shape != frames[0].shape or f.ndim != 3 for f in frames):
+            raise ValueError(f"path: expected one (L, H, W) label map per file in {str(path)!r}, all of one shape")
+        return torch.stack(frames)  # (T, L, H, W)
+    if not path.is_file(): raise FileNotFoundError(f"path: no such file or folder: {str(path)!r}")
+    if path.suffix.lower() not in _LABEL_SUFFIXES:
+        raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)} or a folder, "
+                         f"got {str(path)!r}")
+    return _load_label_file(path)

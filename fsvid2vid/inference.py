@@ -12,20 +12,18 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
-from PIL import Image, PngImagePlugin
-from safetensors.torch import load_file, save_file
+from PIL import Image
 from tqdm.auto import tqdm
 
 from fsvid2vid.checks import (CLIParser, describe, check_device, check_episode, check_int, check_positive, check_range,
     check_writable)
-from .checkpoint import load_checkpoint, checkpoint_folder, load_weights
+from .checkpoint import load_checkpoint, checkpoint_folder, load_labels, load_weights
 from .core import atomic_path, fps_fraction, save_video, uint8_to_frames
 from .generator import FewShotGenerator, Vid2VidGenerator, ClipGenerator, GENERATORS, check_generator
 from .train import config_from_state
 
 # %% auto #0
-__all__ = ['FINETUNE_SCOPES', 'load_generator', 'synthesize', 'finetune_parameters', 'finetune', 'save_labels', 'load_labels',
-           'main']
+__all__ = ['FINETUNE_SCOPES', 'load_generator', 'synthesize', 'finetune_parameters', 'finetune', 'main']
 
 # %% ../nbs/11_inference.ipynb #eb84ec88
 def load_generator(
@@ -178,87 +176,6 @@ def finetune(
         if on_step is not None: on_step(step + 1, tuned)
     if not all(bool(p.isfinite().all()) for p in trainable): raise diverged('non-finite weights after the last step')
     return tuned.requires_grad_(True)
-
-# %% ../nbs/11_inference.ipynb #8c5ab4fd
-_LABEL_SUFFIXES = ('.png', '.npy', '.safetensors')
-_CHANNELS_KEY = 'fsvid2vid:label_channels'
-
-def _tile_channels(labels:torch.Tensor) -> torch.Tensor:
-    "(L, H, W) -> (H, n*W, 3): the channels three at a time, tiles side by side (the last one padded with zeros)."
-    L, H, W = labels.shape
-    padded = torch.cat([labels, labels.new_zeros((-L) % 3, H, W)])  # (3n, H, W)
-    return padded.unflatten(0, (-1, 3)).permute(2, 0, 3, 1).reshape(H, -1, 3)  # (H, n*W, 3)
-
-def _untile_channels(tiles:torch.Tensor, L:int) -> torch.Tensor:
-    "(H, n*W, 3) -> (L, H, W): the inverse of `_tile_channels`."
-    H, nW = tiles.shape[:2]
-    n = -(-L // 3)  # tiles
-    return tiles.reshape(H, n, nW // n, 3).permute(1, 3, 0, 2).reshape(3 * n, H, nW // n)[:L]  # (L, H, W)
-
-# %% ../nbs/11_inference.ipynb #8c912cdb
-def save_labels(
-    labels:torch.Tensor, # (L, H, W) in [0, 1]; .npy and .safetensors also take a sequence (T, L, H, W)
-    path, # a .png, .npy or .safetensors file
-) -> Path:
-    "Write label maps to a file, atomically."
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in _LABEL_SUFFIXES:
-        raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)}, got {str(path)!r}")
-    png = suffix == '.png'
-    if not (torch.is_tensor(labels) and labels.is_floating_point() and labels.ndim in ((3,) if png else (3, 4))):
-        expected = 'a float (L, H, W) tensor' + ('' if png else ' or (T, L, H, W)')
-        raise ValueError(f"labels: expected {expected}, got {describe(labels)}")
-    labels = labels.detach().float().cpu()
-    check_range(labels, 'labels', 0.0, 1.0)  # and finite: a NaN map would fail only when it is used
-    with atomic_path(path) as tmp:
-        if suffix == '.npy':
-            with open(tmp, 'wb') as f: np.save(f, labels.numpy())
-        elif suffix == '.safetensors': save_file({'labels': labels.contiguous()}, str(tmp))
-        else:
-            info = PngImagePlugin.PngInfo(); info.add_text(_CHANNELS_KEY, str(len(labels)))
-            pixels = (_tile_channels(labels) * 255).round().to(torch.uint8).numpy()  # (H, n*W, 3)
-            Image.fromarray(pixels).save(tmp, format='PNG', pnginfo=info)
-    return path
-
-# %% ../nbs/11_inference.ipynb #fbf5ce55
-def _load_label_file(path:Path) -> torch.Tensor:
-    "One label file -> (L, H, W) or (T, L, H, W) float32 in [0, 1], or a ValueError naming the file."
-    expected = '(expected label maps in [0, 1] written by save_labels)'
-    try:
-        if path.suffix.lower() == '.npy': labels = torch.from_numpy(np.load(path, allow_pickle=False)).float()
-        elif path.suffix.lower() == '.safetensors': labels = load_file(str(path))['labels'].float()
-        else:
-            with Image.open(path) as image: L, tiles = int(image.text[_CHANNELS_KEY]), np.array(image.convert('RGB'))
-            if not (L >= 1 and tiles.shape[1] % -(-L // 3) == 0):  # the channel count must fit the tiles' width
-                raise ValueError(f"its {tiles.shape[1]}-pixel width holds no whole tiles for {L} channels")
-            labels = _untile_channels(torch.from_numpy(tiles).float() / 255, L)  # (L, H, W)
-    except Exception as error:
-        raise ValueError(f"path: cannot read label maps from {str(path)!r} {expected}: {error!r}") from None
-    if labels.ndim not in (3, 4) or labels.numel() == 0:
-        raise ValueError(f"path: {str(path)!r} holds a {tuple(labels.shape)} array; expected (L, H, W) or (T, L, H, W)")
-    check_range(labels, f'path: {str(path)!r}', 0.0, 1.0)
-    return labels
-
-# %% ../nbs/11_inference.ipynb #e73e89de
-def load_labels(
-    path, # a .png, .npy or .safetensors file, or a folder of them (one frame each, in name order)
-) -> torch.Tensor: # (L, H, W) or (T, L, H, W) float32
-    "Read label maps written by `save_labels` (no pickle)."
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in _LABEL_SUFFIXES)
-        if not files:
-            raise ValueError(f"path: the folder {str(path)!r} has no label files ({', '.join(_LABEL_SUFFIXES)})")
-        frames = [_load_label_file(p) for p in files]
-        if any(f.shape != frames[0].shape or f.ndim != 3 for f in frames):
-            raise ValueError(f"path: expected one (L, H, W) label map per file in {str(path)!r}, all of one shape")
-        return torch.stack(frames)  # (T, L, H, W)
-    if not path.is_file(): raise FileNotFoundError(f"path: no such file or folder: {str(path)!r}")
-    if path.suffix.lower() not in _LABEL_SUFFIXES:
-        raise ValueError(f"path: expected a file ending in one of {list(_LABEL_SUFFIXES)} or a folder, "
-                         f"got {str(path)!r}")
-    return _load_label_file(path)
 
 # %% ../nbs/11_inference.ipynb #3fc92956
 def _read_image(path) -> torch.Tensor:

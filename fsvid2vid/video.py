@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .checks import CLIParser, check_int, check_positive, check_writable
 from .core import atomic_path, frames_to_uint8, uint8_to_frames
 from .flow import estimate_flow, luma, warp
-from .inference import load_labels, save_labels
+from .checkpoint import load_labels, save_labels
 
 # %% auto #0
 __all__ = ['LABEL_KINDS', 'decode_video', 'square_frames', 'edge_labels', 'landmark_labels', 'occlusion_from_flows', 'pair_flow',
