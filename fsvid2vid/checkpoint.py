@@ -20,9 +20,9 @@ from .checks import check_int, check_range, describe
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint', 'checkpoint_folder',
-           'run_folder', 'load_weights', 'save_training_state', 'load_training_state', 'export_weights', 'save_labels',
-           'load_labels']
+__all__ = ['RUN_LOCAL_SETTINGS', 'optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint',
+           'add_checksums', 'checkpoint_folder', 'run_folder', 'load_weights', 'save_training_state',
+           'load_training_state', 'export_weights', 'save_labels', 'load_labels']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
 def optimizer_to_tensors(
@@ -86,7 +86,11 @@ def load_checkpoint(
     paths = [directory / name for name in ('checksums.json', *[f'{name}.safetensors' for name in names], 'state.json')]
     tensors, checksums = {}, {}
     for path in paths:  # checksums.json first
-        if not path.is_file(): raise FileNotFoundError(f"checkpoint: missing file {str(path)!r}")
+        if not path.is_file():
+            hint = '' if path.name != 'checksums.json' else (  # an old checkpoint: the user's files, so say what to do
+                f"; written before checksums existed? If its files are whole, add them with "
+                f"fsvid2vid.checkpoint.add_checksums({str(directory)!r})")
+            raise FileNotFoundError(f"checkpoint: missing file {str(path)!r}{hint}")
         data = path.read_bytes()
         if path.name != 'checksums.json' and checksums.get(path.name) != _sha256(data):
             raise ValueError(f"checkpoint: {str(path)!r} does not match the checksum recorded when it was written "
@@ -99,13 +103,39 @@ def load_checkpoint(
             raise ValueError(f"checkpoint: cannot read {str(path)!r} (truncated or corrupt?): {error}") from None
     return tensors, state
 
+# %% ../nbs/09a_checkpoint.ipynb #35d6e686
+def add_checksums(
+    directory, # a checkpoint folder without checksums.json, whose files you trust to be whole
+) -> Path: # the checksums.json written
+    "Record the checksums of an older checkpoint's files as they are now, so that `load_checkpoint` reads it."
+    directory = Path(directory)
+    target, paths = directory / 'checksums.json', sorted(directory.glob('*.safetensors')) + [directory / 'state.json']
+    if target.exists(): raise ValueError(f"directory: {str(target)!r} exists already and is not replaced")
+    if not paths[-1].is_file():
+        raise FileNotFoundError(f"directory: {str(directory)!r} has no state.json: not a checkpoint folder")
+    files = {path.name: path.read_bytes() for path in paths}
+    for name, data in files.items():
+        try: json.loads(data) if name == 'state.json' else load(data)
+        except (SafetensorError, ValueError) as error:
+            raise ValueError(f"directory: cannot read {str(directory / name)!r}, "
+                             f"so no checksum is recorded: {error}") from None
+    checksums = {name: _sha256(data) for name, data in files.items()}
+    with atomic_path(target) as tmp: tmp.write_text(json.dumps(checksums, indent=1))
+    return target
+
 # %% ../nbs/09a_checkpoint.ipynb #58a80b46
 def checkpoint_folder(
     path, # a checkpoint folder, or a run folder whose `checkpoints/latest` names its newest checkpoint
 ) -> Path:
     "A checkpoint folder as given, or a run folder's `latest` checkpoint."
     pointer = Path(path) / 'checkpoints' / 'latest'
-    return pointer.parent / pointer.read_text().strip() if pointer.is_file() else Path(path)
+    if not pointer.is_file(): return Path(path)
+    try: name = pointer.read_bytes().decode('utf-8').strip()
+    except UnicodeDecodeError: name = ''
+    if name in ('', '.', '..') or Path(name).name != name:  # one folder name beside the pointer, nothing else
+        raise ValueError(f"checkpoint: {str(pointer)!r} should hold the name of a checkpoint folder beside it "
+                         f"(e.g. step_0000500), got {pointer.read_bytes()[:40]!r}")
+    return pointer.parent / name
 
 def run_folder(
     path, # a checkpoint folder, or a run folder
@@ -114,6 +144,8 @@ def run_folder(
     folder = checkpoint_folder(path)
     return folder.parent.parent if folder.parent.name == 'checkpoints' else Path(path)
 
+
+# %% ../nbs/09a_checkpoint.ipynb #17989328
 def load_weights(
     module:nn.Module, # the network to fill
     tensors:dict[str, torch.Tensor], # its state dict, as `load_checkpoint` read it
@@ -171,17 +203,22 @@ def load_training_state(
     return state
 
 # %% ../nbs/09a_checkpoint.ipynb #6c9a1c8f
+RUN_LOCAL_SETTINGS = ('out_dir', 'data_folder', 'perceptual_weights', 'device', 'data_workers')  # of the machine
+
 def export_weights(
     source, # a checkpoint folder, or a run folder (its latest checkpoint)
     destination, # the checkpoint folder to write (replaced if it exists)
     names:tuple[str, ...]=('generator',), # the networks to keep
     dtype:torch.dtype=torch.float16, # the precision their floating-point tensors are stored in
 ) -> Path: # the folder written
-    "A smaller checkpoint for inference: the named networks in `dtype`, and the state without the optimisers."
+    "A smaller checkpoint for inference: the named networks in `dtype`; the state without optimisers or local paths."
     tensors, state = load_checkpoint(checkpoint_folder(source), list(names))
     lower = lambda t: t.to(dtype) if t.is_floating_point() else t
     networks = {name: {key: lower(t) for key, t in group.items()} for name, group in tensors.items()}
-    return save_checkpoint(destination, networks, {key: value for key, value in state.items() if key != 'optimizers'})
+    state = {key: value for key, value in state.items() if key != 'optimizers'}
+    if isinstance(state.get('config'), dict):  # a loader fills what is dropped with TrainConfig's defaults
+        state['config'] = {key: v for key, v in state['config'].items() if key not in RUN_LOCAL_SETTINGS}
+    return save_checkpoint(destination, networks, state)
 
 # %% ../nbs/09a_checkpoint.ipynb #8c5ab4fd
 _LABEL_SUFFIXES = ('.png', '.npy', '.safetensors')
