@@ -6,6 +6,9 @@
 - Every exported cell is followed by a lesson cell (the cell of imports excepted).
 - No `test_eq(a < b, True)`: a failing comparison must print both sides.
 - At most one visible cell of error-message checks (`test_fail`) per notebook; the rest are hidden.
+- No page, docstring or README points at material a user does not have: the development notes beside the repository
+  (`../shared/...`, design notes, anchor notes) or the work tracker ("the issue", "issue 12", "the brief"). Cite the
+  papers and the public repositories instead.
 
 Usage: python tools/check_structure.py
 """
@@ -36,6 +39,8 @@ LONG_CELLS = {
                                                      "show_frames",
 }
 PRIVATE_IMPORT = re.compile(r'^\s*from\s+(\.\w*|fsvid2vid\.\w+)\s+import\s+\(?([^)#\n]*)', re.M)
+PRIVATE_MATERIAL = re.compile(r"\.\./shared|shared/(reference|peer|gpu|sketches)|DESIGN\.md|perf-anchor|anchor notes?\b|"
+                              r"\b(the|project|our) brief\b|\bthe issue\b|\bissue's\b|\bissues? #?\d+", re.I)
 COMPARISON_IS_TRUE = re.compile(r'test_eq\([^\n]*?(<|>|<=|>=)[^\n]*?,\s*True\s*\)')
 
 
@@ -46,10 +51,16 @@ def module_problems(path: Path) -> list[str]:
     for source, names in PRIVATE_IMPORT.findall(text):
         private = [n.strip().split(' as ')[0] for n in names.split(',') if n.strip().startswith('_')]
         if private and source not in ('.', '.__future__'): problems.append(f'{path.name}: imports {private} from {source}')
+    problems += private_material(path.name, text)
     for number, line in enumerate(text.splitlines(), 1):
         if len(line) > MAX_LINE and not line.startswith('__all__'):  # nbdev writes __all__'s first line itself
             problems.append(f'{path.name}:{number}: {len(line)} characters')
     return problems
+
+
+def private_material(name: str, text: str) -> list[str]:
+    "Mentions of material a user of the package does not have."
+    return [f'{name}: points at {match.group(0)!r}, which users do not have' for match in PRIVATE_MATERIAL.finditer(text)]
 
 
 def directives(source: str) -> set[str]:
@@ -63,8 +74,10 @@ def is_import_cell(source: str) -> bool:
 
 def notebook_problems(path: Path) -> list[str]:
     "Breaches in one notebook."
-    cells = [c for c in json.loads(path.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code']
+    every_cell = json.loads(path.read_text(encoding='utf-8'))['cells']
+    cells = [c for c in every_cell if c['cell_type'] == 'code']
     problems, previous_export, visible_fail_cells = [], None, 0
+    for cell in every_cell: problems += private_material(f"{path.name} cell {cell.get('id')}", ''.join(cell['source']))
     for index, cell in enumerate(cells):
         source = ''.join(cell['source'])
         flags = directives(source)
@@ -86,6 +99,7 @@ def notebook_problems(path: Path) -> list[str]:
 def main():
     problems = [p for m in sorted((ROOT / 'fsvid2vid').glob('[!_]*.py')) for p in module_problems(m)]
     problems += [p for nb in sorted((ROOT / 'nbs').glob('[!_]*.ipynb')) for p in notebook_problems(nb)]
+    problems += private_material('README.md', (ROOT / 'README.md').read_text(encoding='utf-8'))
     for problem in problems: print(problem)
     print(f'{len(problems)} problems' if problems else 'structure: ok')
     sys.exit(1 if problems else 0)
