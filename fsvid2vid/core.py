@@ -95,6 +95,7 @@ def show_frames(
     titles:list[str]|None=None, # one title per panel, or for a batch one per column
     size:float=1.5, # inches per panel
     dpi:int=72, # dots per inch: with `size`, sets the pixels a panel gets (and the stored notebook's size)
+    row_titles:list[str]|None=None, # one title per row, written left of the row's first panel
 ) -> plt.Figure:
     "Draw frames as a grid of pictures: a clip wraps over rows, a batch of clips gets one row each."
     panels, batch_cols = _panels(frames)
@@ -103,12 +104,17 @@ def show_frames(
     if titles is not None and len(titles) not in (len(panels), n_cols):
         raise ValueError(f"titles: expected {len(panels)} titles (one per panel) or {n_cols} (one per column), "
                          f"got {len(titles)}")
+    if row_titles is not None and len(row_titles) != n_rows:
+        raise ValueError(f"row_titles: expected {n_rows} titles (one per row), got {len(row_titles)}")
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * size, n_rows * size), squeeze=False, dpi=dpi)
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
         if i >= len(panels): continue
         ax.imshow(panels[i], interpolation='nearest')
         if titles is not None and (len(titles) == len(panels) or i < n_cols): ax.set_title(titles[i], fontsize=8)
+    for ax, title in zip(axes[:, 0], row_titles or []):  # an axis label, so that tight_layout leaves room for it
+        ax.axis('on'); ax.set(xticks=[], yticks=[]); ax.set_frame_on(False)
+        ax.set_ylabel(title, fontsize=8, rotation=0, ha='right', va='center')
     fig.tight_layout(pad=0.2)
     plt.close(fig)  # the returned figure is drawn once, by the notebook
     return fig
