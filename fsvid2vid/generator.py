@@ -235,7 +235,7 @@ class FrameGenerator(nn.Module):
 
 # %% ../nbs/07_generator.ipynb #8842e671
 class Vid2VidGenerator(FrameGenerator):
-    "The vid2vid baseline: the same W, M and H, with ordinary learned SPADE weights and no examples."
+    "vid2vid with a SPADE H (the baseline): the same W, M and H, with learned SPADE weights and no examples."
     def __init__(self, cfg:GeneratorConfig): super().__init__(cfg, SPADE, n_warps=1, head=True)
 
     def condition(self, label:torch.Tensor, ref_images=None, ref_labels=None, examples=None) -> tuple:
