@@ -28,7 +28,7 @@ from .demo import demo_panels
 
 # %% auto #0
 __all__ = ['UNTRAINED_NOTE', 'figure_png', 'heat_map', 'Explorer', 'FlowExplorer', 'SpadeExplorer', 'explorer_generator',
-           'AttentionExplorer', 'FewShotExplorer', 'label_pictures', 'VideoScrubber']
+           'AttentionExplorer', 'composition_panels', 'FewShotExplorer', 'label_pictures', 'VideoScrubber']
 
 # %% ../nbs/16_widgets.ipynb #f4b8c0e6
 def _ipywidgets():
@@ -262,9 +262,25 @@ class AttentionExplorer(Explorer):
         titles += [f'{"★ " * (i == favourite)}example {i}: {at[i].sum():.0%}' for i in range(k)]
         return show_frames(torch.stack(panels), n_cols=3 + k, titles=titles, size=1.6)
 
+# %% ../nbs/16_widgets.ipynb #a860bab4
+def composition_panels(
+    out:dict, # one frame's generator outputs: warped, mask, hallucinated [, warped_reference, reference_mask]
+) -> tuple[list[torch.Tensor], list[str]]: # (3, H, W) panels in [-1, 1] and their titles: h's weight, then the terms
+    "h's weight in the frame, then the terms in the equation's order: warped previous, m, [warped example, m_r,] h."
+    grey = lambda mask: mask.expand(3, -1, -1) * 2 - 1  # a (1, H, W) mask in [0, 1] as a grey panel
+    example = 'warped_reference' in out  # the example warp is on: m chooses between the past and the bracket
+    weight = out['mask'] * out['reference_mask'] if example else out['mask']  # where the frame shows h
+    panels = [grey(weight), out['warped'], grey(out['mask'])]
+    titles = ["h's weight: m·m_r" if example else "h's weight: m", 'W: previous, warped',
+              f"m (white: {'bracket' if example else 'h'})"]
+    if example:
+        panels += [out['warped_reference'], grey(out['reference_mask'])]
+        titles += ['W_r: example, warped', 'm_r (white: h)']
+    return panels + [out['hallucinated']], titles + ["h: H's guess"]
+
 # %% ../nbs/16_widgets.ipynb #882e9695
 class FewShotExplorer(Explorer):
-    "K and the subject: the generated frame beside its examples and the real frame, its PSNR, h, W and M."
+    "K and the subject: the generated frame beside its examples and the real frame, its PSNR, and each term."
     def __init__(self,
         generator=None, # a generator, a checkpoint path, or None for fresh weights
         dataset:SynthPose|None=None, # episodes with up to k_shot examples (default: 8 unseen subjects, K <= 5)
@@ -284,13 +300,13 @@ class FewShotExplorer(Explorer):
         episode, out = self.clips(subject, k)
         at, width = slice(frame, frame + 1), episode['images'].shape[-1]
         score = psnr(out['image'][frame], episode['images'][frame]).item()
-        self.result = {'psnr': score, 'image': out['image'][frame]}
+        terms, term_titles = composition_panels({name: value[frame] for name, value in out.items()})
+        self.result = {'psnr': score, 'image': out['image'][frame], 'share_of_h': (terms[0].mean() + 1).item() / 2}
         row = demo_panels(episode['ref_images'][:k], episode['labels'][at], out['image'][at], episode['images'][at])
-        panels = list(row[0].unflatten(-1, (4, width)).permute(2, 0, 1, 3))  # examples, label, output, real
-        panels += [out['hallucinated'][frame], out['warped'][frame], out['mask'][frame].expand(3, -1, -1) * 2 - 1]
-        titles = [f'K = {k}', 'driving label', f'output: {score:.1f} dB', 'real frame', "h: H's guess",
-                  'W: previous, warped', 'M: mask (white: h)']
-        return show_frames(torch.stack(panels), n_cols=7, titles=titles, size=1.5)
+        panels = list(row[0].unflatten(-1, (4, width)).permute(2, 0, 1, 3)) + terms  # examples, label, output, real
+        titles = [f'K = {k}', 'driving label', f'output: {score:.1f} dB', 'real frame',
+                  f"{term_titles[0]} ({self.result['share_of_h']:.0%})", *term_titles[1:]]
+        return show_frames(torch.stack(panels), n_cols=5, titles=titles, row_titles=['the frame', 'its terms'])
 
 # %% ../nbs/16_widgets.ipynb #3aebaaa5
 def label_pictures(
