@@ -1,4 +1,4 @@
-"""The training objective: hinge and LSGAN, feature matching, a VGG19 perceptual loss, and the flow, warp and mask terms
+"""The loss terms: hinge and LSGAN, feature matching, a VGG19 perceptual loss (off by default), flow, warp and mask
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/losses.html.md"""
 
