@@ -22,13 +22,14 @@ from .synth import LABEL_CHANNELS, PART_NAMES, SynthPose, edit_label, labels_to_
 from .spade import SPADE
 from .attention import attention_weights, most_attended
 from .generator import ClipGenerator, FewShotGenerator, GeneratorConfig, check_generator
-from .inference import load_generator
+from .inference import load_generator, synthesize
 from .evaluate import psnr
 from .demo import demo_panels
 
 # %% auto #0
 __all__ = ['UNTRAINED_NOTE', 'figure_png', 'heat_map', 'Explorer', 'FlowExplorer', 'SpadeExplorer', 'explorer_generator',
-           'AttentionExplorer', 'composition_panels', 'FewShotExplorer', 'label_pictures', 'VideoScrubber']
+           'AttentionExplorer', 'composition_panels', 'FewShotExplorer', 'label_pictures', 'explorer_clip',
+           'VideoScrubber']
 
 # %% ../nbs/16_widgets.ipynb #f4b8c0e6
 def _ipywidgets():
@@ -316,15 +317,30 @@ def label_pictures(
     if labels.shape[-3] == LABEL_CHANNELS: return labels_to_rgb(labels)
     return labels[:, :1].expand(-1, 3, -1, -1) * 2 - 1
 
+# %% ../nbs/16_widgets.ipynb #1c5b672e
+def explorer_clip(
+    generator=None, # a generator, a checkpoint path, or None for fresh weights
+    episode:dict|None=None, # a SynthPose episode (default: the first unseen test subject, K = 3, 16 frames)
+    seed:int=0, # seeds fresh weights
+) -> tuple[dict, bool]: # {'video', 'labels', 'truth'}, (T, ...) each; and whether the weights are fresh
+    "A clip to scrub with no arguments: an episode's video generated from its examples, its labels and real frames."
+    generator, fresh = explorer_generator(generator, seed)
+    if episode is None: episode = SynthPose('test', size=64, k_shot=3, clip_len=16, n_subjects=1)[0]
+    video = synthesize(generator, episode['ref_images'], episode['ref_labels'], episode['labels'])
+    return {'video': video, 'labels': episode['labels'], 'truth': episode['images']}, fresh
+
 # %% ../nbs/16_widgets.ipynb #698ec576
 class VideoScrubber(Explorer):
     "A clip, its driving labels and the real video in step: press play, or drag the frame slider."
     def __init__(self,
-        video:torch.Tensor, # (T, 3, H, W) in [-1, 1], a generated clip
+        video:torch.Tensor|None=None, # (T, 3, H, W) in [-1, 1], a generated clip (None: `explorer_clip`'s)
         labels:torch.Tensor|None=None, # (T, L, H, W) its driving label maps
         truth:torch.Tensor|None=None, # (T, 3, H, W) the real video
         fps:float=8.0, # of play
+        generator=None, # with no video: what makes `explorer_clip` (a generator, a checkpoint path, None: fresh)
     ):
+        made, fresh = explorer_clip(generator) if video is None else ({'video': video}, False)
+        video, labels, truth = made['video'], made.get('labels', labels), made.get('truth', truth)
         if not (torch.is_tensor(video) and video.ndim == 4 and video.shape[1] == 3):
             raise ValueError(f"video: expected a (T, 3, H, W) tensor, got {describe(video)}")
         T, _, H, W = video.shape
@@ -338,7 +354,8 @@ class VideoScrubber(Explorer):
         widgets, frame = _ipywidgets(), _slider('frame', 0, T - 1, 0)
         play = widgets.Play(min=0, max=T - 1, interval=max(round(1000 / fps), 20), description='play')
         widgets.jslink((play, 'value'), (frame, 'value'))  # in the browser: play moves the slider
-        super().__init__({'frame': frame}, extra=[play])
+        note = UNTRAINED_NOTE.format(what='its frames are noise', trained='the unseen subject in step with its labels')
+        super().__init__({'frame': frame}, extra=[play], note=note if fresh else '')
 
     def draw(self, frame) -> Figure:
         return show_frames(torch.stack([clip[frame] for clip in self.clips]), titles=list(self.titles), size=2)
