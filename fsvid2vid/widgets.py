@@ -28,8 +28,7 @@ from .demo import demo_panels
 
 # %% auto #0
 __all__ = ['UNTRAINED_NOTE', 'figure_png', 'heat_map', 'Explorer', 'FlowExplorer', 'SpadeExplorer', 'explorer_generator',
-           'AttentionExplorer', 'composition_panels', 'FewShotExplorer', 'label_pictures', 'explorer_clip',
-           'VideoScrubber']
+           'AttentionExplorer', 'FewShotExplorer', 'label_pictures', 'VideoScrubber']
 
 # %% ../nbs/16_widgets.ipynb #f4b8c0e6
 def _ipywidgets():
@@ -264,7 +263,7 @@ class AttentionExplorer(Explorer):
         return show_frames(torch.stack(panels), n_cols=3 + k, titles=titles, size=1.6)
 
 # %% ../nbs/16_widgets.ipynb #a860bab4
-def composition_panels(
+def _composition_panels(
     out:dict, # one frame's generator outputs: warped, mask, hallucinated [, warped_reference, reference_mask]
 ) -> tuple[list[torch.Tensor], list[str]]: # (3, H, W) panels in [-1, 1] and their titles: h's weight, then the terms
     "h's weight in the frame, then the terms in the equation's order: warped previous, m, [warped example, m_r,] h."
@@ -301,7 +300,7 @@ class FewShotExplorer(Explorer):
         episode, out = self.clips(subject, k)
         at, width = slice(frame, frame + 1), episode['images'].shape[-1]
         score = psnr(out['image'][frame], episode['images'][frame]).item()
-        terms, term_titles = composition_panels({name: value[frame] for name, value in out.items()})
+        terms, term_titles = _composition_panels({name: value[frame] for name, value in out.items()})
         self.result = {'psnr': score, 'image': out['image'][frame], 'share_of_h': (terms[0].mean() + 1).item() / 2}
         row = demo_panels(episode['ref_images'][:k], episode['labels'][at], out['image'][at], episode['images'][at])
         panels = list(row[0].unflatten(-1, (4, width)).permute(2, 0, 1, 3)) + terms  # examples, label, output, real
@@ -318,7 +317,7 @@ def label_pictures(
     return labels[:, :1].expand(-1, 3, -1, -1) * 2 - 1
 
 # %% ../nbs/16_widgets.ipynb #1c5b672e
-def explorer_clip(
+def _explorer_clip(
     generator=None, # a generator, a checkpoint path, or None for fresh weights
     episode:dict|None=None, # a SynthPose episode (default: the first unseen test subject, K = 3, 16 frames)
     seed:int=0, # seeds fresh weights
@@ -333,13 +332,13 @@ def explorer_clip(
 class VideoScrubber(Explorer):
     "A clip, its driving labels and the real video in step: press play, or drag the frame slider."
     def __init__(self,
-        video:torch.Tensor|None=None, # (T, 3, H, W) in [-1, 1], a generated clip (None: `explorer_clip`'s)
+        video:torch.Tensor|None=None, # (T, 3, H, W) in [-1, 1], a generated clip (None: `_explorer_clip`'s)
         labels:torch.Tensor|None=None, # (T, L, H, W) its driving label maps
         truth:torch.Tensor|None=None, # (T, 3, H, W) the real video
         fps:float=8.0, # of play
-        generator=None, # with no video: what makes `explorer_clip` (a generator, a checkpoint path, None: fresh)
+        generator=None, # with no video: what makes `_explorer_clip` (a generator, a checkpoint path, None: fresh)
     ):
-        made, fresh = explorer_clip(generator) if video is None else ({'video': video}, False)
+        made, fresh = _explorer_clip(generator) if video is None else ({'video': video}, False)
         video, labels, truth = made['video'], made.get('labels', labels), made.get('truth', truth)
         if not (torch.is_tensor(video) and video.ndim == 4 and video.shape[1] == 3):
             raise ValueError(f"video: expected a (T, 3, H, W) tensor, got {describe(video)}")
