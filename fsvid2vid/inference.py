@@ -42,6 +42,9 @@ def load_generator(
 def _check_for_generator(generator:nn.Module, ref_labels:torch.Tensor):
     "Raise a clear error unless `generator` is one, and the labels have its channels and a size its networks can take."
     check_generator(generator)
+    if any(p.is_meta for p in generator.parameters()):
+        raise ValueError("generator: expected one with weights, got one whose parameters are on the 'meta' device "
+                         "(no values); load a checkpoint with load_generator")
     cfg = generator.cfg
     if ref_labels.shape[-3] != cfg.label_nc:
         raise ValueError(f"ref_labels: expected L={cfg.label_nc} label channels (this generator's label_nc), "
@@ -58,6 +61,22 @@ def _check_first_frame(first_frame:torch.Tensor|None, driving_labels:torch.Tenso
         raise ValueError(f"first_frame: expected None or a tensor of shape {tuple(expected)}, "
                          f"got {describe(first_frame)}")
     check_range(first_frame, 'first_frame')
+
+# %% ../nbs/11_inference.ipynb #8084ef89
+def _check_not_meta(**tensors):
+    "Raise a clear error naming the argument if a tensor is on the 'meta' device: it has a shape but no values."
+    for name, x in tensors.items():
+        if torch.is_tensor(x) and x.is_meta:
+            raise ValueError(f"{name}: expected a tensor with values (on 'cpu', 'cuda', ...), got a {tuple(x.shape)} "
+                             f"tensor on the 'meta' device, which has no values")
+
+def _check_inputs(generator:nn.Module, ref_images, ref_labels, driving_labels, first_frame=None):
+    "All of `synthesize`'s checks, in order: no meta tensor, an episode, a generator that suits it, the first frame."
+    _check_not_meta(ref_images=ref_images, ref_labels=ref_labels, driving_labels=driving_labels,
+                    first_frame=first_frame)
+    check_episode(ref_images, ref_labels, driving_labels)
+    _check_for_generator(generator, ref_labels)
+    _check_first_frame(first_frame, driving_labels)
 
 # %% ../nbs/11_inference.ipynb #88b47396
 def _generate(
@@ -91,9 +110,7 @@ def synthesize(
     progress:bool=False, # show a progress bar over the frames
 ) -> torch.Tensor: # (T, 3, H, W) or (B, T, 3, H, W) in [-1, 1], on the device of driving_labels
     "Generate a video of the examples' subject following the driving labels, one frame at a time."
-    check_episode(ref_images, ref_labels, driving_labels)
-    _check_for_generator(generator, ref_labels)
-    _check_first_frame(first_frame, driving_labels)
+    _check_inputs(generator, ref_images, ref_labels, driving_labels, first_frame)
     batched = ref_images.ndim == 5
     device = next(generator.parameters()).device
     prepare = lambda x: (x if batched else x[None]).to(device, torch.float32)  # (B, ...)
@@ -160,7 +177,7 @@ def finetune(
     on_step=None, # called as on_step(step, tuned) after each step (from 1), e.g. to score it along the way
 ) -> FewShotGenerator|Vid2VidGenerator: # a fine-tuned copy, in eval mode
     "Fit a copy of the generator to one subject's examples (L1 of each redrawn from its label map); refuse divergence."
-    check_episode(ref_images, ref_labels, ref_labels); _check_for_generator(generator, ref_labels)
+    _check_inputs(generator, ref_images, ref_labels, ref_labels)  # the examples' labels stand for the driving ones
     if ref_images.ndim != 4: raise ValueError(f"ref_images: expected one subject (K, 3, H, W), got {ref_images.shape}")
     check_int(steps, 'steps'); check_positive(lr, 'lr'); check_int(seed, 'seed', 0)
     tuned = copy.deepcopy(generator).eval().requires_grad_(False)  # eval: spectral norm leaves frozen layers alone
