@@ -79,7 +79,8 @@ def uint8_to_frames(
     if not isinstance(array, np.ndarray) or array.dtype != np.uint8 or array.ndim != 4 or array.shape[-1] != 3:
         raise ValueError(f"array: expected a uint8 numpy array of shape (T, H, W, 3), got "
                          f"{getattr(array, 'dtype', type(array).__name__)} {getattr(array, 'shape', '')}")
-    return torch.from_numpy(array).permute(0, 3, 1, 2).float() / 127.5 - 1  # (T, 3, H, W)
+    frames = torch.from_numpy(array).permute(0, 3, 1, 2)  # (T, 3, H, W), a channels-last view of the pixels
+    return frames.contiguous().float() / 127.5 - 1  # contiguous: a view's layout would follow it into every network
 
 # %% ../nbs/00_core.ipynb #f618447e
 def _panels(frames) -> tuple[list[np.ndarray], int]:
