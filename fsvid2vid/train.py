@@ -330,26 +330,27 @@ def generator_losses(
     weights:LossWeights, # what each term weighs (a `TrainConfig` is one)
     perceptual:PerceptualLoss|None=None, # the VGG19 loss, when its weights were given
 ) -> dict: # every weighted term, as tensors with a graph to the generator
-    "Every generator loss, weighted: GAN, feature matching, L1 (frame, raw), perceptual, flow, warp, mask, temporal."
-    real, T = batch['images'], batch['images'].shape[1]
+    "Every term of L_G, weighted: GAN, feature matching, L1 (frame, raw), perceptual, flow, warp, mask, temporal."
+    real, T, w = batch['images'], batch['images'].shape[1], weights
     with torch.no_grad(): real_out = critics.image(conditioned(real, batch))
     fake_out = critics.image(conditioned(fake['image'], batch))
     frames, generated = real.flatten(0, 1), fake['image'].flatten(0, 1)  # (B*T, 3, H, W)
-    losses = {'gan': gan_g_loss(fake_out),
-              'feature_matching': weights.feature_matching_weight * feature_matching_loss(real_out, fake_out),
-              'l1': weights.l1_weight * (generated - frames).abs().mean()}
-    if 'hallucinated' in fake: losses['raw'] = weights.raw_weight * (fake['hallucinated'] - real).abs().mean()
-    if perceptual is not None: losses['perceptual'] = weights.perceptual_weight * perceptual(generated, frames)
+    losses = {'gan': gan_g_loss(fake_out)}  # L^I_GAN, weight 1
+    losses['feature_matching'] = w.feature_matching_weight * feature_matching_loss(real_out, fake_out)  # L_FM
+    losses['l1'] = w.l1_weight * (generated - frames).abs().mean()  # L_1
+    if 'hallucinated' in fake: losses['raw'] = w.raw_weight * (fake['hallucinated'] - real).abs().mean()  # L^h_1
+    if perceptual is not None: losses['perceptual'] = w.perceptual_weight * perceptual(generated, frames)  # L_P
     if T > 1:  # frames 2..T have a previous frame, hence a flow and a mask
-        later = lambda x: x[:, 1:].flatten(0, 1)  # (B*(T-1), ...)
+        later = lambda x: x[:, 1:].flatten(0, 1)  # (B*(T-1), ...): frames 2..T
+        previous = real[:, :-1].flatten(0, 1)  # (B*(T-1), 3, H, W): frames 1..T-1
         occlusion, flow, true_flow = later(batch['occlusions']), later(fake['flow']), later(batch['flows'])
-        moving = moving_pixels(true_flow, occlusion) if weights.balance_moving else None
-        losses['flow'] = weights.flow_weight * flow_loss(flow, true_flow, 1 - occlusion, moving)
-        losses['warp'] = weights.warp_weight * warp_loss(real[:, :-1].flatten(0, 1), flow, later(real), 1 - occlusion)
-        losses['mask'] = weights.mask_weight * mask_loss(later(fake['mask']), occlusion, moving)
-    if 'reference_flow' in fake: losses |= reference_warp_losses(batch, fake, weights)
-    if critics.temporal is not None and T >= critics.temporal.min_clip_len:
-        losses['temporal'] = weights.temporal_weight * gan_g_loss(critics.temporal(fake['image'], batch['flows']))
+        moving = moving_pixels(true_flow, occlusion) if w.balance_moving else None
+        losses['flow'] = w.flow_weight * flow_loss(flow, true_flow, 1 - occlusion, moving)  # L_flow
+        losses['warp'] = w.warp_weight * warp_loss(previous, flow, later(real), 1 - occlusion)  # L_warp
+        losses['mask'] = w.mask_weight * mask_loss(later(fake['mask']), occlusion, moving)  # L_mask
+    if 'reference_flow' in fake: losses |= reference_warp_losses(batch, fake, w)  # L^e_flow, L^e_warp, L^e_mask
+    if critics.temporal is not None and T >= critics.temporal.min_clip_len:  # [T >= 3] with the defaults
+        losses['temporal'] = w.temporal_weight * gan_g_loss(critics.temporal(fake['image'], batch['flows']))  # L^V_GAN
     return losses
 
 # %% ../nbs/10_train.ipynb #903e8a40
