@@ -6,13 +6,15 @@
 - Every exported cell is followed by a lesson cell (the cell of imports excepted).
 - No `test_eq(a < b, True)`: a failing comparison must print both sides.
 - At most one visible cell of error-message checks (`test_fail`) per notebook; the rest are hidden.
+- No lesson cell mixes an import with other code: nbdev's docs build runs every cell that imports, alone, where the
+  names that earlier cells defined do not exist. Imports go in the notebook's imports cell.
 - No page, docstring or README points at material a user does not have: the development notes beside the repository
   (`../shared/...`, design notes, anchor notes) or the work tracker ("the issue", "issue 12", "the brief"). Cite the
   papers and the public repositories instead.
 
 Usage: python tools/check_structure.py
 """
-import json, re, sys
+import ast, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +65,15 @@ def private_material(name: str, text: str) -> list[str]:
     return [f'{name}: points at {match.group(0)!r}, which users do not have' for match in PRIVATE_MATERIAL.finditer(text)]
 
 
+def imports_beside_code(source: str) -> bool:
+    "Whether nbdev's docs build would run this cell on its own: it imports, and it also does something else."
+    if 'nbdev_export()' in source or re.search(r'^#\|\s*eval:\s*false', source, re.M | re.I): return False
+    try: tree = ast.parse('\n'.join(l for l in source.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    except SyntaxError: return False
+    imports = any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body)
+    return imports and any(isinstance(node, (ast.Expr, ast.Assign)) for node in tree.body)
+
+
 def directives(source: str) -> set[str]:
     return {line[2:].strip().split()[0] for line in source.splitlines() if line.startswith('#|') and line[2:].strip()}
 
@@ -89,6 +100,9 @@ def notebook_problems(path: Path) -> list[str]:
         if exported and previous_export is not None and not is_import_cell(previous_export):
             problems.append(f'{name}: exported right after another exported cell, with no lesson between')
         previous_export = source if exported else None
+        if not exported and imports_beside_code(source):
+            problems.append(f"{name}: imports beside other code (nbdev's docs build runs it alone); "
+                            "import in the imports cell")
         if COMPARISON_IS_TRUE.search(source): problems.append(f'{name}: test_eq(comparison, True) hides both sides')
         if 'test_fail(' in source and not flags & {'hide', 'export', 'exports'}: visible_fail_cells += 1
     if visible_fail_cells > 1:
