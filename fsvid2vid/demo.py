@@ -15,10 +15,11 @@ from matplotlib.figure import Figure
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from .checks import CLIParser, check_device, check_int, check_writable
-from .core import atomic_path, default_device, frames_to_uint8, save_video
+from .core import atomic_path, default_device, save_video, show_frames, uint8_to_frames
 from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
 from .train import TrainConfig, Trainer, TrainingStopped, fastest_batch_size
@@ -48,6 +49,31 @@ def demo_panels(
     T = len(driving_labels)
     examples = _examples_panel(ref_images.cpu())[None].expand(T, -1, -1, -1)  # (T, 3, H, W)
     return torch.cat([examples, labels_to_rgb(driving_labels.cpu()), output.cpu(), truth.cpu()], -1)
+
+# %% ../nbs/13_demo.ipynb #966491c8
+_DEMO_TITLES = ('examples', 'driving labels', 'generated', 'real')  # the panels of a demo video, left to right
+
+def _title_band(titles:tuple[str, ...], width:int, scale:int) -> torch.Tensor: # (3, h, len(titles) * width)
+    "White titles on black, each centred over a panel `width` pixels wide; the font grows with `scale`."
+    size = 6 + 3 * scale  # in pixels
+    while size > 6 and max(ImageFont.load_default(size=size).getlength(t) for t in titles) > width - 4: size -= 1
+    font = ImageFont.load_default(size=size)
+    band = Image.new('RGB', (len(titles) * width, 2 * ((size + 9) // 2)))  # an even height, for yuv420p
+    draw = ImageDraw.Draw(band)
+    for i, title in enumerate(titles):
+        left, top, right, bottom = draw.textbbox((0, 0), title, font=font)
+        draw.text(((i + 0.5) * width - (left + right) / 2, (band.height - top - bottom) / 2), title, 'white', font)
+    return uint8_to_frames(np.array(band)[None])[0]  # a copy: PIL's own array is read-only
+
+def _demo_video(
+    panels:torch.Tensor, # (T, 3, H, 4W) from `demo_panels`
+    scale:int=4, # each pixel becomes a scale x scale block (nearest neighbour)
+) -> torch.Tensor: # (T, 3, h + scale*H, scale*4W) in [-1, 1]: a title band of height h, then the panels
+    "The frames of a demo video file: the panels magnified `scale` times, under a title for each."
+    scale = check_int(scale, 'scale')
+    big = F.interpolate(panels, scale_factor=scale, mode='nearest')  # (T, 3, scale*H, scale*4W)
+    band = _title_band(_DEMO_TITLES, big.shape[-1] // len(_DEMO_TITLES), scale)  # (3, h, scale*4W)
+    return torch.cat([band[None].expand(len(big), -1, -1, -1), big], -2)
 
 # %% ../nbs/13_demo.ipynb #d76d68e7
 def train_for(
@@ -126,29 +152,32 @@ def attention_picture(
     figure.tight_layout()
     return figure
 
-# %% ../nbs/13_demo.ipynb #c4779504
-def _summary_picture(
-    rows:list[torch.Tensor], # per subject (3, 3, H, W'): its first, middle and last panel frame
-) -> Image.Image: # the frames in a grid, 4 px of white between them, doubled in size
-    "A picture of the shown subjects at three times each."
-    gap = lambda *shape: torch.ones(*shape)  # white
-    lines = [torch.cat([x for frame in row for x in (frame, gap(3, frame.shape[1], 4))][:-1], -1)
-             for row in rows]  # each (3, H, 3W' + 8)
-    grid = torch.cat([x for line in lines for x in (line, gap(3, 4, line.shape[-1]))][:-1], -2)  # (3, nH + 4(n-1), ...)
-    picture = Image.fromarray(frames_to_uint8(grid[None])[0])
-    return picture.resize((2 * grid.shape[-1], 2 * grid.shape[-2]), Image.NEAREST)
+# %% ../nbs/13_demo.ipynb #7f4aca40
+def _summary_figure(
+    rows:list[torch.Tensor], # per subject (3, 3, H, 4W): its demo panels at three times
+    times:list[int], # those three frames
+) -> Figure: # a row per subject: its examples, then driving labels, output and real at each time
+    "A picture of the shown subjects at three times each, its columns and rows titled."
+    width = rows[0].shape[-1] // 4
+    panels = [row.unflatten(-1, (4, width)).permute(0, 3, 1, 2, 4) for row in rows]  # (3, 4, 3, H, W) each
+    grid = torch.stack([torch.stack([p[0, 0], *p[:, 1:].flatten(0, 1)]) for p in panels])  # (n, 10, 3, H, W)
+    titles = ['examples'] + [f'{what}, t={t}' for t in times for what in ('labels', 'output', 'real')]
+    return show_frames(grid, titles=titles, row_titles=[f'subject {i}' for i in range(len(rows))], size=2, dpi=64)
 
-def _write_videos(generator, out:Path, n_videos:int, k:int, T:int) -> list[Path]:
-    "Per test subject an mp4 and a gif of the demo panels, and a summary picture of all of them at three times."
+# %% ../nbs/13_demo.ipynb #c4779504
+def _write_videos(generator, out:Path, n_videos:int, k:int, T:int, scale:int=4) -> list[Path]:
+    "Per test subject an mp4 and a gif of the demo panels (`_demo_video` at `scale`), and a summary picture at 3 times."
     data = SynthPose('test', size=64, k_shot=k, clip_len=T, n_subjects=max(n_videos, 1))
     files, summary = [], []
     for e in (data[i] for i in range(n_videos)):
         output = synthesize(generator, e['ref_images'], e['ref_labels'], e['labels'])
         panels = demo_panels(e['ref_images'], e['labels'], output, e['images'])  # (T, 3, H, 4W)
-        files += [save_video(panels, out / f'subject_{len(summary):02d}{suffix}', fps=8) for suffix in ('.mp4', '.gif')]
+        video = _demo_video(panels, scale)
+        files += [save_video(video, out / f'subject_{len(summary):02d}{suffix}', fps=8) for suffix in ('.mp4', '.gif')]
         summary.append(panels[[0, T // 2, T - 1]])
     if summary:
-        with atomic_path(out / 'summary.png') as tmp: _summary_picture(summary).save(tmp, format='PNG')
+        figure = _summary_figure(summary, [0, T // 2, T - 1])
+        with atomic_path(out / 'summary.png') as tmp: figure.savefig(tmp, format='png')
         files.append(out / 'summary.png')
     if summary and k > 1 and getattr(generator, 'label_encoder', None) is not None:  # it has attention
         figure = attention_picture(generator, data[0], times=(0, T // 2, T - 1))
@@ -215,10 +244,11 @@ def run_demo(
     seed:int=0, # seeds training
     progress:bool=True, # progress bars
     pretrained:bool=False, # use the shipped checkpoint (in place of `checkpoint`) instead of training
+    scale:int=4, # the videos draw each pixel as a scale x scale block (nearest neighbour), under titled panels
 ) -> dict: # rows (the benchmark), files written, training info, the flicker split
     "Train (or load), then animate unseen test subjects and benchmark them; write everything under `out`."
     out, checkpoint, compare = Path(out), pretrained_checkpoint() if pretrained else checkpoint, compare or {}
-    check_int(n_videos, 'n_videos', 0)
+    check_int(n_videos, 'n_videos', 0); check_int(scale, 'scale')
     if unknown := set(compare) - set(_MODELS) | {'few-shot'} & set(compare):
         raise ValueError(f"compare: expected names among {list(_MODELS)[1:]}, got {sorted(unknown)}")
     given = {'few-shot': checkpoint} | {name: v for name, v in compare.items() if isinstance(v, (str, Path))}
@@ -228,15 +258,17 @@ def run_demo(
               for name, path in checkpoints.items()}
     rows = few_shot_benchmark(generator := others.pop('few-shot'), n_subjects=n_subjects, ks=tuple(ks), size=_SIZE,
                               clip_len=_CLIP_LEN, others=others, progress=progress)
-    files = _write_videos(generator, out, n_videos, k=3, T=16) + _write_benchmark(out, rows, training, n_subjects)
+    files = _write_videos(generator, out, n_videos, k=3, T=16, scale=scale)
+    files += _write_benchmark(out, rows, training, n_subjects)
     flicker_files, flicker = _write_flicker(generator, out, n_subjects)
     return dict(rows=rows, files=files + flicker_files, training=training, checkpoint=Path(checkpoints['few-shot']),
                 table=benchmark_markdown(rows), flicker=flicker)
 
 # %% ../nbs/13_demo.ipynb #e80e1e5f
-def main(argv:list[str]|None=None):
-    "fsvid2vid-demo: train on the synthetic data, animate unseen subjects from K examples, and benchmark the result."
-    parser = CLIParser(prog='fsvid2vid-demo', description=main.__doc__); add = parser.add_argument
+def _parser() -> CLIParser:
+    "The command line of fsvid2vid-demo; its defaults are run_demo's."
+    parser = CLIParser(prog='fsvid2vid-demo', description='Train on the synthetic data, animate unseen subjects from K '
+                       'examples, and benchmark the result.'); add = parser.add_argument
     add('--out', default='fsvid2vid_demo', help='output folder (default: fsvid2vid_demo)')
     add('--minutes', type=float, default=10.0, help='training budget of the few-shot model (default: 10)')
     add('--checkpoint', help='skip training and use this checkpoint (or run folder)')
@@ -249,15 +281,23 @@ def main(argv:list[str]|None=None):
     add('--n-subjects', type=int, default=20, help='test subjects in the benchmark (default: 20)')
     add('--ks', type=int, nargs='+', default=[1, 3, 5], help='numbers of examples (default: 1 3 5)')
     add('--videos', type=int, default=3, help='test subjects to make videos of (default: 3)')
+    add('--scale', type=int, default=4, help='draw each video pixel as a SCALE x SCALE block (default: 4)')
     add('--device', default='auto', help="'auto' (CUDA, then MPS, then CPU) or a torch device")
     add('--seed', type=int, default=0, help='training seed (default: 0)')
     add('--progress', action=argparse.BooleanOptionalAction, default=True, help='show progress bars')
+    return parser
+
+# %% ../nbs/13_demo.ipynb #8ca64dbf
+def main(argv:list[str]|None=None):
+    "fsvid2vid-demo: train on the synthetic data, animate unseen subjects from K examples, and benchmark the result."
+    parser = _parser()
     args = parser.parse_args(argv)
+    if args.scale < 1: parser.error(f'--scale: expected an int >= 1, got {args.scale}')
     try:
         compare = {'vid2vid': args.baseline_checkpoint or args.baseline_minutes,
                    'few-shot, mean of examples': args.ablation_checkpoint or args.ablation_minutes}
         result = run_demo(args.out, args.minutes, args.checkpoint, compare, args.max_steps, args.n_subjects,
-                          tuple(args.ks), args.videos, args.device, args.seed, args.progress, args.pretrained)
+                          args.ks, args.videos, args.device, args.seed, args.progress, args.pretrained, args.scale)
     except (ValueError, TypeError, OSError) as error: parser.error(str(error))
     except TrainingStopped as error: parser.exit(1, f'fsvid2vid-demo: error: {error}\n')
     print(f"\n{result['table']}\n\n{flicker_markdown({'few-shot': result['flicker']})}\n")
