@@ -168,9 +168,9 @@ def save_training_state(
     networks:dict[str, nn.Module|None], # file name -> network (None: an empty file)
     optimizers:dict[str, torch.optim.Optimizer], # prefix -> optimiser; all share `optimizers.safetensors`
     state:dict, # JSON-able run state (e.g. the config); 'step' and 'optimizers' are added
-    keep:int=3, # how many step folders to keep, the newest
+    keep:int=3, # how many step folders to keep: this one and the newest before it
 ) -> Path: # the checkpoint folder written
-    "Save networks, optimisers and state as `run`'s newest checkpoint; point `latest` at it; keep the newest `keep`."
+    "Save networks, optimisers and state as `run`'s checkpoint of `step`; point `latest` at it; keep `keep` of them."
     folder = Path(run) / 'checkpoints' / f'step_{step:07d}'
     tensors, rests = {}, {}
     for prefix, optimizer in optimizers.items():
@@ -179,7 +179,8 @@ def save_training_state(
     weights = {name: {} if net is None else net.state_dict() for name, net in networks.items()}
     save_checkpoint(folder, weights | {'optimizers': tensors}, state | {'step': step, 'optimizers': rests})
     with atomic_path(folder.parent / 'latest') as tmp: tmp.write_text(folder.name)
-    for old in sorted(folder.parent.glob('step_*'))[:-keep]: shutil.rmtree(old)
+    older = sorted(p for p in folder.parent.glob('step_*') if p.name < folder.name)  # later ones: see below
+    for old in older[:max(0, len(older) - keep + 1)]: shutil.rmtree(old)
     return folder
 
 # %% ../nbs/09a_checkpoint.ipynb #0faf344b
@@ -211,11 +212,11 @@ def export_weights(
     names:tuple[str, ...]=('generator',), # the networks to keep
     dtype:torch.dtype=torch.float16, # the precision their floating-point tensors are stored in
 ) -> Path: # the folder written
-    "A smaller checkpoint for inference: the named networks in `dtype`; the state without optimisers or local paths."
+    "A smaller checkpoint for inference: the named networks in `dtype`; the state without optimisers or the run's own."
     tensors, state = load_checkpoint(checkpoint_folder(source), list(names))
     lower = lambda t: t.to(dtype) if t.is_floating_point() else t
     networks = {name: {key: lower(t) for key, t in group.items()} for name, group in tensors.items()}
-    state = {key: value for key, value in state.items() if key != 'optimizers'}
+    state = {key: value for key, value in state.items() if key not in ('optimizers', 'run')}  # run: its totals, time
     if isinstance(state.get('config'), dict):  # a loader fills what is dropped with TrainConfig's defaults
         state['config'] = {key: v for key, v in state['config'].items() if key not in RUN_LOCAL_SETTINGS}
     return save_checkpoint(destination, networks, state)
