@@ -21,7 +21,7 @@ from .evaluate import benchmark_episodes, clip_scores, errorbar_lines, summary_r
 from .generator import GENERATORS, check_generator
 from .inference import FINETUNE_SCOPES, finetune, synthesize
 from .train import (TrainConfig, add_config_flags, append_log, config_from_state, flag_error,
-    progress_settings, advance, training_data, trim_log)
+    progress_bar, advance, training_data, trim_log)
 
 # %% auto #0
 __all__ = ['META_LOG_COLUMNS', 'reptile_update', 'reptile_epsilon', 'MetaConfig', 'meta_task', 'MetaTrainer', 'main',
@@ -148,7 +148,7 @@ class MetaTrainer:
         if minutes is not None and not (isinstance(minutes, (int, float)) and 0 < minutes < math.inf):
             raise ValueError(f"minutes: expected None or a number > 0, got {minutes!r}")
         rows, start, remaining = [], time.monotonic(), self.meta.steps - self.step
-        bar = tqdm(**progress_settings(max(remaining, 1), minutes), disable=not progress, desc='meta-training')
+        bar = progress_bar(max(remaining, 1), minutes, show=progress, desc='meta-training')
         while self.step < self.meta.steps:
             rows.append(row := self.meta_step())
             append_log(self.out_dir / 'metapix.csv', row, META_LOG_COLUMNS)

@@ -6,7 +6,8 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #ae5fb2c2
 from __future__ import annotations
-import argparse, contextlib, csv, dataclasses, hashlib, json, math, os, sys, tempfile, time
+import argparse, contextlib, csv, dataclasses, hashlib, json, math, os, shlex, shutil, signal, sys, tempfile
+import threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +26,15 @@ from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLo
 from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder, run_folder
 
 # %% auto #0
-__all__ = ['STATE_KEYS', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'LOG_COLUMNS', 'DataConfig',
-           'LossWeights', 'RunConfig', 'native_bf16', 'TrainConfig', 'config_from_state', 'training_data', 'draw_batch',
-           'StepBatches', 'step_batches', 'Critics', 'conditioned', 'discriminator_losses', 'of_warped_example',
-           'moving_pixels', 'reference_warp_losses', 'generator_losses', 'frozen', 'flow_errors', 'first_non_finite',
-           'TrainingStopped', 'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance',
-           'rank_and_world', 'run_progress', 'learning_rate_factor', 'report_ranks', 'Trainer', 'fastest_batch_size',
-           'add_config_flags', 'flag_error', 'parse_train_args', 'main']
+__all__ = ['STATE_KEYS', 'NEW_RUN', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'WATCHED',
+           'LOG_COLUMNS', 'DEFAULT_STEPS', 'DataConfig', 'LossWeights', 'RunConfig', 'native_bf16', 'TrainConfig',
+           'config_from_state', 'recorded_run', 'training_data', 'draw_batch', 'StepBatches', 'step_batches', 'Critics',
+           'conditioned', 'discriminator_losses', 'of_warped_example', 'moving_pixels', 'reference_warp_losses',
+           'generator_losses', 'frozen', 'flow_errors', 'generator_stats', 'first_non_finite', 'TrainingStopped',
+           'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'ProgressLines',
+           'progress_bar', 'rank_and_world', 'run_progress', 'learning_rate_factor', 'StopSignals',
+           'TrainingInterrupted', 'report_ranks', 'Trainer', 'fastest_batch_size', 'add_config_flags', 'flag_error',
+           'parse_train_args', 'main']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -149,8 +152,9 @@ class TrainConfig(DataConfig, LossWeights, RunConfig):
             raise ValueError(f"size: expected a multiple of {multiple} for this generator, got {self.size}")
 
 # %% ../nbs/10_train.ipynb #458f0b48
-STATE_KEYS = ('config', 'step', 'optimizers', 'meta')  # state.json's keys: Trainer.save writes the first three
-# (an export drops 'optimizers'); a MetaPix run (15_metapix) adds its 'meta' settings
+STATE_KEYS = ('config', 'step', 'optimizers', 'run', 'meta')  # state.json's keys: Trainer.save writes the first
+# four (an export drops 'optimizers' and 'run'); a MetaPix run (15_metapix) adds its 'meta' settings
+NEW_RUN = {'steps': None, 'minutes': None, 'minutes_spent': 0.0}  # a run's totals before its first `fit`
 
 SETTINGS_BEFORE = {'balance_moving': False}  # what a checkpoint written before these settings existed ran with
 GENERATOR_SETTINGS_BEFORE = {'flow_skips': False}  # the same for the generator's settings
@@ -171,6 +175,22 @@ def config_from_state(
     try: return TrainConfig(**config)
     except (TypeError, ValueError) as error:
         raise ValueError(f"checkpoint: {str(source)!r} records a bad setting: {error}") from None
+
+# %% ../nbs/10_train.ipynb #21420605
+def recorded_run(
+    state:dict, # a checkpoint's state.json
+    source, # where it was read from, for the message
+) -> dict: # 'steps' and 'minutes' (None: not set) and 'minutes_spent'
+    "The totals a run trains to and the minutes it has spent, as its checkpoint records them (else `NEW_RUN`)."
+    run = state.get('run', {})  # a checkpoint written before runs recorded their totals has none
+    number = lambda x, low: isinstance(x, (int, float)) and not isinstance(x, bool) and low <= x < math.inf
+    if isinstance(run, dict) and set(run) <= set(NEW_RUN):
+        run = NEW_RUN | run
+        if ((run['steps'] is None or isinstance(run['steps'], int) and number(run['steps'], 1))
+                and (run['minutes'] is None or number(run['minutes'], 1e-300)) and number(run['minutes_spent'], 0)):
+            return run
+    raise ValueError(f"checkpoint: {str(source)!r} records a bad 'run' (expected steps >= 1 or null, minutes > 0 "
+                     f"or null, minutes_spent >= 0), got {state.get('run')!r}")
 
 # %% ../nbs/10_train.ipynb #f4413885
 def training_data(
@@ -276,17 +296,18 @@ def discriminator_losses(
     batch:dict, # the step's episodes (`draw_batch`)
     generated:torch.Tensor, # (B, T, 3, H, W) the generated clips, detached
     temporal_weight:float=0.0, # the weight of D_V's loss; 0: D_V is not run (it is off, or the clip is too short)
-) -> dict: # 'd_image' and, when D_V ran, the weighted 'd_temporal'
-    "The discriminators' hinge losses on real and generated clips, with one forward of the critics."
+) -> tuple[dict, dict]: # losses: 'd_image', and the weighted 'd_temporal' when D_V ran; D_I's 'd_real', 'd_fake'
+    "The discriminators' hinge losses on real and generated clips, with one forward of the critics, and D_I's scores."
     real, temporal = batch['images'], temporal_weight > 0
     image_out, temporal_out = critics(torch.cat([conditioned(real, batch), conditioned(generated, batch)]),
                                       torch.cat([real, generated]) if temporal else None,
                                       torch.cat([batch['flows']] * 2) if temporal else None)
     halves = lambda outputs: ([[f[:len(f) // 2] for f in scale] for scale in outputs],  # real, then generated
                               [[f[len(f) // 2:] for f in scale] for scale in outputs])
-    losses = {'d_image': gan_d_loss(*halves(image_out))}
+    (real_out, fake_out), score = halves(image_out), lambda out: sum(s[-1].mean() for s in out).item() / len(out)
+    losses = {'d_image': gan_d_loss(real_out, fake_out)}
     if temporal: losses['d_temporal'] = temporal_weight * gan_d_loss(*halves(temporal_out))
-    return losses
+    return losses, {'d_real': score(real_out), 'd_fake': score(fake_out)}  # scores: measurements, not trained
 
 # %% ../nbs/10_train.ipynb #d14e988f
 def of_warped_example(
@@ -385,6 +406,19 @@ def flow_errors(
                                                 of_warped_example(batch['ref_occlusions'], index))
     return errors
 
+# %% ../nbs/10_train.ipynb #82d94bbc
+def generator_stats(
+    fake:dict, # the generated clips: 'mask' (B, T, 1, H, W) [, 'attention' (B, T, h*w, K), K > 1]
+) -> dict[str, float]: # 'mask_mean', and 'attention_entropy' in [0, 1] when there are K > 1 examples
+    "What G's outputs show beside the losses: the mean of the mask m, and the attention's entropy over the K examples."
+    with torch.no_grad():
+        stats = {'mask_mean': fake['mask'].float().mean().item()}
+        if 'attention' in fake and fake['attention'].shape[-1] > 1:
+            share = fake['attention'].float(); share = share / share.sum(-1, keepdim=True)  # (B, T, h*w, K)
+            entropy = -(share * share.clamp_min(1e-12).log()).sum(-1) / math.log(share.shape[-1])
+            stats['attention_entropy'] = entropy.mean().item()
+    return stats
+
 # %% ../nbs/10_train.ipynb #a82ac62e
 def first_non_finite(
     losses:dict, # name -> a number or a scalar tensor
@@ -399,7 +433,8 @@ class TrainingStopped(RuntimeError): "Training stopped: too many steps in a row 
 G_TERMS = ('gan', 'feature_matching', 'l1', 'raw', 'perceptual', 'flow', 'warp', 'mask', 'ref_flow', 'ref_warp',
            'ref_mask', 'temporal')  # the weighted generator losses
 FLOW_ERRORS = ('flow_epe', 'ref_flow_epe')  # W's end-point errors on moving pixels (`flow_errors`), in pixels
-LOG_COLUMNS = ('step', 'clip_len', 'k', 'd_image', 'd_temporal', *G_TERMS, 'g_total', *FLOW_ERRORS)
+WATCHED = ('d_real', 'd_fake', 'mask_mean', 'attention_entropy')  # D_I's scores (`discriminator_losses`), G's stats
+LOG_COLUMNS = ('step', 'clip_len', 'k', 'd_image', 'd_temporal', *G_TERMS, 'g_total', *FLOW_ERRORS, *WATCHED)
 
 def append_log(path, row:dict, columns:tuple[str, ...]=LOG_COLUMNS):
     "Append `row` to the CSV log at `path`, header first; absent columns stay empty, unknown keys are dropped."
@@ -412,10 +447,10 @@ def append_log(path, row:dict, columns:tuple[str, ...]=LOG_COLUMNS):
         writer.writerow({k: round(v, 6) if isinstance(v, float) else v for k, v in row.items()})
 
 def plot_log(path, out) -> Path:
-    "Draw the CSV loss log at `path` into the PNG `out`: D and G totals, each weighted G term, W's end-point errors."
+    "Draw the CSV log at `path` into the PNG `out`: D and G totals, each weighted G term, W's errors, `WATCHED`."
     with open(path, newline='') as f: rows = list(csv.DictReader(f))
-    figure = Figure(figsize=(11, 3), dpi=80)
-    for ax, names in zip(figure.subplots(1, 3), (('g_total', 'd_image', 'd_temporal'), G_TERMS, FLOW_ERRORS)):
+    figure = Figure(figsize=(14, 3), dpi=80)
+    for ax, names in zip(figure.subplots(1, 4), (('g_total', 'd_image', 'd_temporal'), G_TERMS, FLOW_ERRORS, WATCHED)):
         for name in names:
             points = [(int(r['step']), float(r[name])) for r in rows if r.get(name)]
             if points: ax.plot(*zip(*points), label=name, linewidth=0.8)
@@ -430,13 +465,14 @@ def trim_log(
     step:int, # keep the rows up to this step
     columns:tuple[str, ...]=LOG_COLUMNS, # the log's columns
 ):
-    "Drop the rows after `step` from the loss log at `path`, atomically: the steps a resumed run will log again."
+    "Keep the whole rows up to `step` in the loss log at `path`, atomically: a resumed run logs the later ones again."
     path = Path(path)
     if not path.is_file(): return
     with open(path, newline='') as f: rows = list(csv.DictReader(f))
+    whole = lambda row: None not in row and None not in row.values() and (row['step'] or '').isdigit()  # not cut off
     with atomic_path(path) as tmp, open(tmp, 'w', newline='') as f:
         writer = csv.DictWriter(f, columns, restval='', extrasaction='ignore')
-        writer.writeheader(); writer.writerows(row for row in rows if int(row['step']) <= step)
+        writer.writeheader(); writer.writerows(row for row in rows if whole(row) and int(row['step']) <= step)
 
 # %% ../nbs/10_train.ipynb #1f343887
 def write_sample(
@@ -475,6 +511,52 @@ def advance(
     bar.set_postfix(postfix, refresh=False)
     bar.update(1 if bar.unit == 'step' else min(seconds, bar.total) - bar.n)
 
+# %% ../nbs/10_train.ipynb #034dcab4
+class ProgressLines:
+    "A bar's figures as plain lines for output that is not redrawn: at the start, every `every` s at most, at the end."
+    def __init__(self,
+        total:float, # the end (`progress_settings`)
+        unit:str='step', # what it counts
+        bar_format:str|None=None, # as for `tqdm`
+        initial:float=0, # where it starts: a resumed run's step, or the seconds it has spent
+        desc:str='training', # the lines' prefix
+        file=None, # where the lines go (default: stderr)
+        disable:bool=False, # print nothing
+        every:float=30.0, # the least seconds between two lines
+    ):
+        self.total, self.unit, self.bar_format, self.n, self.initial = total, unit, bar_format, initial, initial
+        self.desc, self.file, self.disable, self.every, self.postfix = desc, file, disable, every, ''
+        self.start = time.monotonic()
+        self.write()
+    def set_postfix(self, postfix:dict, refresh:bool=False):
+        self.postfix = ', '.join(f'{k}={tqdm.format_num(v) if isinstance(v, float) else v}' for k, v in postfix.items())
+
+    def update(self, n:float=1):
+        self.n += n
+        if time.monotonic() - self.written >= self.every: self.write()
+    def write(self):  # now
+        self.written = time.monotonic()
+        if self.disable: return
+        print(tqdm.format_meter(self.n, self.total, self.written - self.start, prefix=self.desc, ascii=True,
+                                unit=self.unit, bar_format=self.bar_format, postfix=self.postfix, initial=self.initial),
+              file=self.file or sys.stderr, flush=True)
+    def close(self): self.write()
+
+# %% ../nbs/10_train.ipynb #cc9262d4
+def progress_bar(
+    steps:int, # the run's total steps
+    minutes:float|None=None, # its time budget, if any (`progress_settings`)
+    initial:float=0, # where the run is: its step, or with `minutes` the seconds it has spent
+    show:bool=True, # False: a disabled bar
+    desc:str='training', # the bar's label
+    file=None, # where it goes (default: stderr)
+):
+    "`tqdm`'s bar where it is redrawn (a terminal, a notebook); elsewhere `ProgressLines`, a line about every 30 s."
+    file = sys.stderr if file is None else file
+    live = getattr(file, 'isatty', lambda: False)() or type(file).__module__.startswith('ipykernel')
+    return (tqdm if live else ProgressLines)(**progress_settings(steps, minutes), initial=initial, desc=desc,
+                                               file=file, disable=not show)
+
 # %% ../nbs/10_train.ipynb #dc9a08ff
 def rank_and_world() -> tuple[int, int]:
     "This process's rank and the number of processes (0 and 1 outside torchrun)."
@@ -483,23 +565,55 @@ def rank_and_world() -> tuple[int, int]:
     return 0, 1
 
 def run_progress(
-    start:float, # `time.monotonic()` when the run started
-    steps_done:int, # steps taken in this run
-    steps:int, # the run's step cap
+    step:int, # the run's step
+    steps:int, # the run's total steps
+    minutes_spent:float, # the minutes the run has spent training
     minutes:float|None=None, # the run's time budget, if any
-    device=None, # where the broadcast value lives (the trainer's device: NCCL needs CUDA)
-    world:int=1, # the number of processes; above 1, rank 0's answer is broadcast
-) -> float: # the share of the run done, in [0, 1]
-    "How far the run is: steps over the cap or minutes over the budget, whichever is further (rank 0's, under DDP)."
-    done = steps_done / steps
-    if minutes is not None: done = max(done, (time.monotonic() - start) / (60 * minutes))
-    shared = torch.tensor([min(done, 1.0)], device=device)
-    if world > 1: torch.distributed.broadcast(shared, 0)
-    return float(shared)
+    stop:int=0, # a stop request seen by this process (a signal number; 0: none)
+    device=None, # where the shared values live (the trainer's device: NCCL needs CUDA)
+    world:int=1, # the number of processes; above 1, the values are shared
+) -> tuple[float, int]: # the share of the run done, in [0, 1] (rank 0's), and a stop request of any rank
+    "How far the run is: steps over the total or minutes over the budget, whichever is further; and whether to stop."
+    done = step / steps
+    if minutes is not None: done = max(done, minutes_spent / minutes)
+    if world == 1: return min(done, 1.0), stop
+    shared = torch.tensor([min(done, 1.0) if torch.distributed.get_rank() == 0 else 0.0, stop], device=device)
+    torch.distributed.all_reduce(shared, torch.distributed.ReduceOp.MAX)  # rank 0's share; any rank's signal
+    return float(shared[0]), int(shared[1])
 
 def learning_rate_factor(progress:float, decay_start:float) -> float:
     "What the learning rates are multiplied by: 1 until `decay_start` of the run, then linearly down to 0 at its end."
     return 1.0 if progress <= decay_start else max(0.0, (1 - progress) / (1 - decay_start))
+
+# %% ../nbs/10_train.ipynb #f5c22245
+class StopSignals:
+    "Within `with`, SIGINT (Ctrl-C) and SIGTERM are noted in `received` instead of ending the program; then restored."
+    signals = (signal.SIGINT, signal.SIGTERM)
+    def __enter__(self):
+        self.received, self.previous = 0, {}
+        if threading.current_thread() is threading.main_thread():  # Python runs signal handlers there only
+            self.previous = {number: signal.signal(number, self.note) for number in self.signals}
+        return self
+
+    def note(self, number:int, frame=None): self.received = self.received or number
+
+    def __exit__(self, *exception):
+        for number, handler in self.previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+# %% ../nbs/10_train.ipynb #5afc7625
+class TrainingInterrupted(KeyboardInterrupt):
+    "A run stopped by SIGINT or SIGTERM after saving its step: the message says where, and how to resume."
+    def __init__(self,
+        number:int, # the signal
+        step:int, # the step saved
+        run:Path, # the run folder
+    ):
+        self.signal, self.step, self.run = signal.Signals(number), step, Path(run)
+        self.checkpoint = self.run / 'checkpoints' / f'step_{step:07d}'
+        self.exit_status = 128 + self.signal  # what a shell reports for a program ended by the signal: 130, 143
+        super().__init__(f"stopped at step {step} ({self.signal.name}); checkpoint {self.checkpoint}; "
+                         f"resume with: fsvid2vid-train --resume {shlex.quote(str(self.run))}")
 
 # %% ../nbs/10_train.ipynb #7172610f
 def report_ranks(
@@ -555,6 +669,7 @@ class Trainer:
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), cfg.lr, **adam)
         self.d_optimizer = torch.optim.Adam(self.critics.parameters(), cfg.lr * cfg.d_lr_ratio, **adam)
         self.step, self.bad_steps, self.episodes_seen = 0, 0, []
+        self.run, self.saved_step = dict(NEW_RUN), None  # the run's totals and minutes (`fit`), kept in checkpoints
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
@@ -575,10 +690,11 @@ class Trainer:
         "Update the discriminators on real and generated (detached) clips; return their losses."
         temporal = self.critics.temporal
         weight = self.cfg.temporal_weight if temporal is not None and batch['clip_len'] >= temporal.min_clip_len else 0
-        with self._autocast(): losses = discriminator_losses(self.critics_step, batch, fake['image'].detach(), weight)
+        with self._autocast():
+            losses, scores = discriminator_losses(self.critics_step, batch, fake['image'].detach(), weight)
         self.d_optimizer.zero_grad(set_to_none=True)
         if first_non_finite(losses) is None: sum(losses.values()).backward(); self.d_optimizer.step()
-        return {name: float(value.detach()) for name, value in losses.items()}
+        return {name: float(value.detach()) for name, value in losses.items()} | scores
 
     def train_step(self, batch:dict|None=None) -> dict|None:
         "One step on `batch` (default: this step's): generate, update D, then G. The losses, or None if not finite."
@@ -598,7 +714,8 @@ class Trainer:
         if bad is not None: return self._skip(bad)
         self.bad_steps = 0
         return {'step': self.step, 'clip_len': batch['clip_len'], 'k': batch['k'], **d_losses,
-                **{name: float(value.detach()) for name, value in g_losses.items()}, **flow_errors(batch, fake)}
+                **{name: float(value.detach()) for name, value in g_losses.items()}, **flow_errors(batch, fake),
+                **generator_stats(fake)}
 
     def _skip(self, bad:str) -> None:
         "Count a step skipped for the non-finite `bad`; stop the run after `max_bad_steps` in a row."
@@ -610,9 +727,11 @@ class Trainer:
 
     def save(self) -> Path:
         "Write a checkpoint of the run (rank 0 only), point `latest` at it and keep the newest `keep_checkpoints`."
-        if self.rank != 0: return self.out_dir / 'checkpoints' / f'step_{self.step:07d}'
-        config = {'config': dataclasses.asdict(self.cfg)}
-        return save_training_state(self.out_dir, self.step, *self._state(), config, self.cfg.keep_checkpoints)
+        state = {'config': dataclasses.asdict(self.cfg), 'run': self.run}
+        folder = (save_training_state(self.out_dir, self.step, *self._state(), state, self.cfg.keep_checkpoints)
+                  if self.rank == 0 else self.out_dir / 'checkpoints' / f'step_{self.step:07d}')
+        self.saved_step = self.step
+        return folder
 
     def latest_checkpoint(self) -> Path|None:
         "The newest checkpoint of this run, if any."
@@ -622,39 +741,64 @@ class Trainer:
     def resume(self,
         path, # a checkpoint folder, or a run folder (its `latest` checkpoint is used)
     ) -> Trainer:
-        "Load weights, optimiser states and the step from a checkpoint: training continues exactly where it stopped."
-        self.step = load_training_state(path, *self._state())['step']
-        if self.rank == 0: trim_log(self.out_dir / 'losses.csv', self.step)  # its later rows will be logged again
+        "Load weights, optimiser states, the step and the run's totals from a checkpoint: `fit` continues the run."
+        state = load_training_state(path, *self._state())
+        self.step = self.saved_step = state['step']
+        self.run = recorded_run(state, checkpoint_folder(path) / 'state.json')
+        if self.rank == 0: self._tidy()
         return self
 
+    def _tidy(self):
+        "Clear what a killed run leaves: the log rows of steps it did not save (logged again), half-written files."
+        trim_log(self.out_dir / 'losses.csv', self.step)
+        for folder in (self.out_dir, self.out_dir / 'checkpoints', self.out_dir / 'samples'):
+            for leftover in folder.glob('.*.partial*'):  # `atomic_path`'s and `save_checkpoint`'s temporary names
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+
     def fit(self,
-        steps:int, # the step cap: at most this many steps, from the current step
-        progress:bool=True, # show a progress bar (rank 0)
-        minutes:float|None=None, # the time budget: stop once it is spent (rank 0's clock decides); the bar counts it
-    ) -> list[dict]: # the losses of every step that updated
-        "Train for `steps` steps or `minutes`, whichever ends first, with checkpoints and samples at their intervals."
-        check_int(steps, 'steps')
+        steps:int|None=None, # the run's total steps (None: the total it was started with, after `resume`)
+        progress:bool=True, # show progress (rank 0): a bar, or a line every 30 s when the output is not a terminal
+        minutes:float|None=None, # the run's time budget over all its sittings (None: the one it was started with)
+    ) -> list[dict]: # the losses of every step of this call that updated
+        "Train the run to `steps` steps or `minutes` spent, whichever comes first; on SIGINT or SIGTERM save and stop."
+        if steps is None and self.run['steps'] is None:
+            raise ValueError("steps: expected an int >= 1 (the run records no total to continue to), got None")
+        steps = check_int(self.run['steps'] if steps is None else steps, 'steps')
+        minutes = self.run['minutes'] if minutes is None else minutes
         if minutes is not None and not minutes > 0:
             raise ValueError(f"minutes: expected None or a number > 0, got {minutes!r}")
+        self.run |= {'steps': steps, 'minutes': minutes}
+        spent, start = self.run['minutes_spent'], time.monotonic()
+        done, stop = run_progress(self.step, steps, spent, minutes)  # from the checkpoint: the same on every rank
+        if done >= 1: return []  # the run is over
         self.generator.train(); self.critics.train()
-        history, start, first, progress = [], time.monotonic(), self.step, 0.0
-        bar = tqdm(**progress_settings(steps, minutes), disable=not progress or self.rank != 0)
-        batches = step_batches(StepBatches(self.data, self.cfg, self.step, steps, self.rank), self.device,
+        history, shown_at = [], self.step if minutes is None else 60 * spent
+        bar = progress_bar(steps, minutes, shown_at, progress and self.rank == 0)
+        batches = step_batches(StepBatches(self.data, self.cfg, self.step, steps - self.step, self.rank), self.device,
                                self.data_workers)
-        for batch in batches:
-            self._set_learning_rates(learning_rate_factor(progress, self.cfg.lr_decay_start))
-            losses = self.train_step(batch)
-            if losses is not None: history.append(losses); self._record(losses)
-            shown = {} if losses is None else {'D': losses['d_image'], 'G': losses['g_total']}
-            advance(bar, time.monotonic() - start, step=self.step, **shown)
-            progress = run_progress(start, self.step - first, steps, minutes, self.device, self.world)
-            if progress >= 1: break
-        batches.close(); bar.close(); self.save()  # close: any workers stop now
+        with StopSignals() as signals:  # from here a signal is noted: the step in progress finishes and is saved
+            for batch in batches:
+                self._set_learning_rates(learning_rate_factor(done, self.cfg.lr_decay_start))
+                losses = self.train_step(batch)
+                self.run['minutes_spent'] = spent + (time.monotonic() - start) / 60
+                if losses is not None: history.append(losses); self._record(losses)
+                shown = {} if losses is None else {'D': losses['d_image'], 'G': losses['g_total']}
+                advance(bar, 60 * self.run['minutes_spent'], step=self.step, **shown)
+                done, stop = run_progress(self.step, steps, self.run['minutes_spent'], minutes, signals.received,
+                                          self.device, self.world)
+                if done >= 1 or stop: break
+            batches.close(); bar.close()  # close: any workers stop now
+            if self.saved_step != self.step: self.save()  # not twice: a replaced checkpoint is briefly absent
+            self._finish()
+        if stop: raise TrainingInterrupted(stop, self.step, self.out_dir)
+        return history
+
+    def _finish(self):
+        "At the end of a fit: rank 0 plots the loss log; under DDP each rank reports its weights and episodes."
         log = self.out_dir / 'losses.csv'
         if self.rank == 0 and log.exists(): plot_log(log, self.out_dir / 'losses.png')
         if self.world > 1:
             report_ranks(self.generator, self.rank, self.world, self.episodes_seen, self.out_dir / 'ranks.json')
-        return history
 
     def _set_learning_rates(self, factor:float):
         for optimizer, lr in ((self.g_optimizer, self.cfg.lr), (self.d_optimizer, self.cfg.lr * self.cfg.d_lr_ratio)):
@@ -721,12 +865,14 @@ def _resumed_config(path) -> TrainConfig:
     state = load_checkpoint(folder, [])[1]
     return dataclasses.replace(config_from_state(state, folder / 'state.json'), out_dir=str(run_folder(path)))
 
+DEFAULT_STEPS = 2000  # a new run's total steps when --steps is not given
+
 def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
     "fsvid2vid-train's arguments: the config (defaults, or with --resume the run's own, then the flags given) and run."
     description = 'Train the few-shot generator on the synthetic data (under torchrun: on many GPUs or CPU processes).'
     parser = CLIParser(prog='fsvid2vid-train', description=description)
-    parser.add_argument('--steps', type=int, default=2000, help='the step cap of this run (default: 2000)')
-    parser.add_argument('--minutes', type=float, help='the time budget: stop once it is spent, even before --steps')
+    parser.add_argument('--steps', type=int, help=f"the run's total steps (default: {DEFAULT_STEPS}, or the run's own)")
+    parser.add_argument('--minutes', type=float, help="the run's time budget in all (default: none, or the run's own)")
     parser.add_argument('--resume', help="a run folder or checkpoint folder to continue from, with its config")
     parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show a progress bar')
     add_config_flags(parser, TrainConfig)
@@ -743,6 +889,23 @@ def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
     return cfg, run
 
 # %% ../nbs/10_train.ipynb #5999e169
+def _run_totals(trainer:Trainer, run:dict) -> tuple[int, float|None]:
+    "The totals to train to: the flags given, else the run's own, else the defaults; rank 0 says what a resume does."
+    recorded, resuming = trainer.run, run['resume'] is not None
+    steps = run['steps'] if run['steps'] is not None else recorded['steps'] or DEFAULT_STEPS
+    minutes = run['minutes'] if run['minutes'] is not None else recorded['minutes']
+    if resuming and trainer.rank == 0:
+        for name, what in (('steps', 'total'), ('minutes', 'time budget')):
+            given, before = run[name], recorded[name]
+            if given is not None and given != before:
+                print(f"--{name} {given:g} changes the run's {what} from {'none' if before is None else f'{before:g}'} "
+                      f"to {given:g} {name}")
+        budget = '' if minutes is None else f' of {minutes:g}'
+        print(f"resuming {trainer.out_dir} at step {trainer.step} of {steps}, {recorded['minutes_spent']:.2f}{budget} "
+              "minutes spent (the minutes after that checkpoint are not counted: those steps are trained again)")
+    return steps, minutes
+
+# %% ../nbs/10_train.ipynb #61dfc7a3
 def main(argv:list[str]|None=None):
     "fsvid2vid-train: train on the synthetic data (torchrun: many GPUs or CPU processes); errors end in one line."
     cfg, run = parse_train_args(argv)  # bad flags and settings end here, with exit status 2
@@ -750,17 +913,25 @@ def main(argv:list[str]|None=None):
     if distributed:
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
         torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-    def fail(status:int, error):  # one line, as for a bad flag (an out-of-memory message runs to many lines)
-        sys.stderr.write(f'fsvid2vid-train: error: {str(error).splitlines()[0]}\n'); raise SystemExit(status)
+    def fail(status:int, message):  # one line, as for a bad flag (an out-of-memory message runs to many lines)
+        if rank_and_world()[0] == 0: sys.stderr.write(f'fsvid2vid-train: {str(message).splitlines()[0]}\n')
+        raise SystemExit(status)
     try:
         trainer = Trainer(cfg)
         if run['resume']: trainer.resume(run['resume'])
-        trainer.fit(run['steps'], run['progress'], run['minutes'])
-        if trainer.rank == 0:
+        steps, minutes = _run_totals(trainer, run)
+        first = trainer.step
+        trainer.fit(steps, run['progress'], minutes)
+        if trainer.rank == 0 and trainer.step == first:
+            print(f'nothing to do: {trainer.out_dir} has reached its end (step {trainer.step} of {steps}); give a '
+                  'larger --steps or --minutes to train on')
+        elif trainer.rank == 0:
             log = trainer.out_dir / 'losses.csv'
             print(f'done: step {trainer.step}; checkpoint {trainer.latest_checkpoint()}; log {log}')
-    except (ValueError, OSError) as error: fail(2, flag_error(error, TrainConfig))  # a device, a folder, ...
-    except (TrainingStopped, torch.OutOfMemoryError) as error: fail(1, error)
+    except (ValueError, OSError) as error: fail(2, f'error: {flag_error(error, TrainConfig)}')  # a device, a folder
+    except (TrainingStopped, torch.OutOfMemoryError) as error: fail(1, f'error: {error}')
+    except TrainingInterrupted as stop: fail(stop.exit_status, stop)  # its step saved
+    except KeyboardInterrupt: fail(130, 'interrupted (SIGINT) outside a training step: nothing more was saved')
     finally:
         if distributed: torch.distributed.destroy_process_group()
 
