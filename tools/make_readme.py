@@ -25,7 +25,7 @@ def without_directives(source: str) -> str:
 
 
 def cell_markdown(cell: dict) -> str:
-    "One cell as markdown: markdown cells as they are, visible code cells fenced, with text outputs."
+    "One cell as markdown: markdown cells as they are, visible code cells fenced, with text outputs (no figures)."
     source = ''.join(cell['source'])
     if cell['cell_type'] == 'markdown': return source.strip()
     if cell['cell_type'] != 'code': return ''
@@ -35,6 +35,7 @@ def cell_markdown(cell: dict) -> str:
     for out in cell.get('outputs', []):
         data = out.get('data', {})
         if 'text/markdown' in data: parts.append(''.join(data['text/markdown']).strip())
+        elif 'image/png' in data: continue  # a figure: on the docs page, not in the README
         elif 'text/plain' in data: parts.append('```\n' + ''.join(data['text/plain']).strip() + '\n```')
         elif out.get('output_type') == 'stream': parts.append('```\n' + ''.join(out['text']).strip() + '\n```')
     return '\n\n'.join(p for p in parts if p)
