@@ -142,7 +142,7 @@ def luma(
     frames:torch.Tensor, # (C, H, W) or (B, C, H, W) in [-1, 1], C of 1 or 3
     name:str='frames', # the argument's name, for the messages
 ) -> np.ndarray: # (H, W) or (B, H, W) float32 in [0, 1]
-    "The grey value (ITU-R BT.601 luma) of each pixel, in [0, 1]: what TV-L1 (and, in 14_video, Canny) sees."
+    "The grey value (ITU-R BT.601 luma) of each pixel, in [0, 1]: what TV-L1 (and, in 09b_video, Canny) sees."
     if not (torch.is_tensor(frames) and frames.ndim in (3, 4) and frames.shape[-3] in (1, 3)):
         raise ValueError(f"{name}: expected a (C, H, W) or (B, C, H, W) tensor with 1 or 3 channels, "
                          f"got {describe(frames)}")

@@ -23,6 +23,7 @@ from .synth import SynthPose, labels_to_rgb
 from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
+from .video import VideoFolder
 from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder, run_folder
 
 # %% auto #0
@@ -47,7 +48,7 @@ class DataConfig:
     grow_every:int=200  # steps between doublings of the clip length (D_V needs 3 frames: from step 200)
     n_subjects:int|None=None  # training subjects (None: SynthPose's default)
     seed:int=0  # seeds the weights and the episode draws (which also depend on the step and the DDP rank)
-    data_folder:str|None=None  # a real video prepared by fsvid2vid-prepare (14_video); None: the synthetic dancers
+    data_folder:str|None=None  # a real video prepared by fsvid2vid-prepare (09b_video); None: the synthetic dancers
 
     def __post_init__(self):
         for name in ('size', 'max_k', 'batch_size', 'grow_every'): check_int(getattr(self, name), name)
@@ -200,7 +201,6 @@ def training_data(
     if cfg.data_folder is None:
         return SynthPose('train', size=cfg.size, k_shot=cfg.max_k, clip_len=cfg.max_clip_len,
                          n_subjects=cfg.n_subjects, seed=cfg.seed)
-    from fsvid2vid.video import VideoFolder  # a later module: imported here, when a video is asked for
     data = VideoFolder(cfg.data_folder, k_shot=cfg.max_k, clip_len=cfg.max_clip_len, seed=cfg.seed)
     L, H, W = data.videos[0]['labels'].shape[1:]
     for name, want, got in (('size', H, cfg.size), ('label_nc', L, cfg.generator.label_nc)):
