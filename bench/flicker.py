@@ -27,7 +27,7 @@ def main():
     parser.add_argument('--out', help='also write the table here, with the command')
     parser.add_argument('--pictures', help='also write the pictures into this folder')
     args = parser.parse_args()
-    from fsvid2vid.demo import pretrained_checkpoint
+    from fsvid2vid.checkpoint import pretrained_checkpoint
     from fsvid2vid.evaluate import benchmark_episodes
     from fsvid2vid.flicker import (busiest_row, flicker_markdown, flicker_report, flicker_summary, plot_flicker,
                                    plot_xt_slices)

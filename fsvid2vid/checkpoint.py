@@ -7,6 +7,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/checkpoint.html.md"""
 # %% ../nbs/09a_checkpoint.ipynb #31a2cd46
 from __future__ import annotations
 import hashlib, json, os, shutil
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from .core import atomic_path
 # %% auto #0
 __all__ = ['RUN_LOCAL_SETTINGS', 'optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint',
            'add_checksums', 'checkpoint_folder', 'run_folder', 'load_weights', 'save_training_state',
-           'load_training_state', 'export_weights', 'save_labels', 'load_labels']
+           'load_training_state', 'export_weights', 'pretrained_checkpoint', 'save_labels', 'load_labels']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
 def optimizer_to_tensors(
@@ -220,6 +221,15 @@ def export_weights(
     if isinstance(state.get('config'), dict):  # a loader fills what is dropped with TrainConfig's defaults
         state['config'] = {key: v for key, v in state['config'].items() if key not in RUN_LOCAL_SETTINGS}
     return save_checkpoint(destination, networks, state)
+
+# %% ../nbs/09a_checkpoint.ipynb #ff95d4ba
+def pretrained_checkpoint() -> Path:
+    "The checkpoint folder of the generator shipped with the package (half-precision weights and their config)."
+    folder = Path(str(resources.files('fsvid2vid') / 'pretrained'))
+    if not (folder / 'generator.safetensors').is_file():
+        raise FileNotFoundError(f"pretrained: this installation ships no checkpoint at {str(folder)!r} "
+                                "(tools/make_pretrained.py writes one from a training run)")
+    return folder
 
 # %% ../nbs/09a_checkpoint.ipynb #8c5ab4fd
 _LABEL_SUFFIXES = ('.png', '.npy', '.safetensors')

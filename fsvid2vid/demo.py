@@ -7,7 +7,6 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/demo.html.md"""
 # %% ../nbs/13_demo.ipynb #7e73dd15
 from __future__ import annotations
 import argparse, dataclasses, json, shlex, time
-from importlib import resources
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -22,6 +21,7 @@ from .checks import CLIParser, check_device, check_int, check_writable
 from .core import atomic_path, default_device, save_video, show_frames, uint8_to_frames
 from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
+from .checkpoint import pretrained_checkpoint
 from .train import TrainConfig, Trainer, TrainingInterrupted, TrainingStopped, fastest_batch_size
 from .inference import load_generator, synthesize
 from .evaluate import attended_examples, benchmark_episodes, few_shot_benchmark, benchmark_markdown, plot_benchmark
@@ -29,7 +29,7 @@ from .flicker import (busiest_row, flicker_markdown, flicker_report, flicker_sum
                                plot_xt_slices)
 
 # %% auto #0
-__all__ = ['demo_panels', 'train_for', 'attention_picture', 'pretrained_checkpoint', 'run_demo', 'main']
+__all__ = ['demo_panels', 'train_for', 'attention_picture', 'run_demo', 'main']
 
 # %% ../nbs/13_demo.ipynb #f0f77497
 def _examples_panel(ref_images:torch.Tensor) -> torch.Tensor:
@@ -220,15 +220,6 @@ def _write_flicker(generator:nn.Module, out:Path, n_subjects:int) -> tuple[list[
         with atomic_path(out / name) as tmp: figure.savefig(tmp, format='png')
         plt.close(figure)  # written, not shown
     return [out / 'flicker.md', out / 'flicker.json', *(out / name for name in figures)], summary
-
-# %% ../nbs/13_demo.ipynb #1bfafb41
-def pretrained_checkpoint() -> Path:
-    "The checkpoint folder of the generator shipped with the package (half-precision weights and their config)."
-    folder = Path(str(resources.files('fsvid2vid') / 'pretrained'))
-    if not (folder / 'generator.safetensors').is_file():
-        raise FileNotFoundError(f"pretrained: this installation ships no checkpoint at {str(folder)!r} "
-                                "(tools/make_pretrained.py writes one from a training run)")
-    return folder
 
 # %% ../nbs/13_demo.ipynb #3ec1138f
 def run_demo(
