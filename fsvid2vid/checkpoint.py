@@ -22,7 +22,7 @@ from .core import atomic_path
 
 # %% auto #0
 __all__ = ['RUN_LOCAL_SETTINGS', 'optimizer_to_tensors', 'optimizer_from_tensors', 'save_checkpoint', 'load_checkpoint',
-           'add_checksums', 'checkpoint_folder', 'run_folder', 'load_weights', 'save_training_state',
+           'add_checksums', 'checkpoint_folder', 'step_folder', 'run_folder', 'load_weights', 'save_training_state',
            'load_training_state', 'export_weights', 'pretrained_checkpoint', 'save_labels', 'load_labels']
 
 # %% ../nbs/09a_checkpoint.ipynb #3bae88b2
@@ -138,6 +138,13 @@ def checkpoint_folder(
                          f"(e.g. step_0000500), got {pointer.read_bytes()[:40]!r}")
     return pointer.parent / name
 
+def step_folder(
+    run, # a run folder
+    step:int, # a training step
+) -> Path:
+    "Where a run keeps its checkpoint of `step`: `<run>/checkpoints/step_<step, 7 digits>`."
+    return Path(run) / 'checkpoints' / f'step_{step:07d}'
+
 def run_folder(
     path, # a checkpoint folder, or a run folder
 ) -> Path:
@@ -172,7 +179,7 @@ def save_training_state(
     keep:int=3, # how many step folders to keep: this one and the newest before it
 ) -> Path: # the checkpoint folder written
     "Save networks, optimisers and state as `run`'s checkpoint of `step`; point `latest` at it; keep `keep` of them."
-    folder = Path(run) / 'checkpoints' / f'step_{step:07d}'
+    folder = step_folder(run, step)
     tensors, rests = {}, {}
     for prefix, optimizer in optimizers.items():
         optimizer_tensors, rests[prefix] = optimizer_to_tensors(optimizer.state_dict(), prefix)

@@ -24,7 +24,8 @@ from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
 from .video import VideoFolder
-from .checkpoint import save_training_state, load_training_state, load_checkpoint, checkpoint_folder, run_folder
+from .checkpoint import (save_training_state, load_training_state, load_checkpoint, checkpoint_folder,
+    run_folder, step_folder)
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'NEW_RUN', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'WATCHED',
@@ -184,11 +185,12 @@ def recorded_run(
 ) -> dict: # 'steps' and 'minutes' (None: not set) and 'minutes_spent'
     "The totals a run trains to and the minutes it has spent, as its checkpoint records them (else `NEW_RUN`)."
     run = state.get('run', {})  # a checkpoint written before runs recorded their totals has none
-    number = lambda x, low: isinstance(x, (int, float)) and not isinstance(x, bool) and low <= x < math.inf
+    number = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < math.inf
     if isinstance(run, dict) and set(run) <= set(NEW_RUN):
         run = NEW_RUN | run
-        if ((run['steps'] is None or isinstance(run['steps'], int) and number(run['steps'], 1))
-                and (run['minutes'] is None or number(run['minutes'], 1e-300)) and number(run['minutes_spent'], 0)):
+        steps, minutes = run['steps'], run['minutes']
+        if ((steps is None or isinstance(steps, int) and number(steps) and steps >= 1)
+                and (minutes is None or number(minutes) and minutes > 0) and number(run['minutes_spent'])):
             return run
     raise ValueError(f"checkpoint: {str(source)!r} records a bad 'run' (expected steps >= 1 or null, minutes > 0 "
                      f"or null, minutes_spent >= 0), got {state.get('run')!r}")
@@ -493,7 +495,7 @@ def write_sample(
 
 # %% ../nbs/10_train.ipynb #31d61b74
 def progress_settings(
-    steps:int, # the run's step cap
+    steps:int, # the run's total steps
     minutes:float|None=None, # the run's time budget, if any
 ) -> dict: # keyword arguments for `tqdm`
     "What a run's bar counts: the budget's seconds when `minutes` is given (the clock ends such a run), else the steps."
@@ -530,7 +532,6 @@ class ProgressLines:
         self.write()
     def set_postfix(self, postfix:dict, refresh:bool=False):
         self.postfix = ', '.join(f'{k}={tqdm.format_num(v) if isinstance(v, float) else v}' for k, v in postfix.items())
-
     def update(self, n:float=1):
         self.n += n
         if time.monotonic() - self.written >= self.every: self.write()
@@ -610,7 +611,7 @@ class TrainingInterrupted(KeyboardInterrupt):
         run:Path, # the run folder
     ):
         self.signal, self.step, self.run = signal.Signals(number), step, Path(run)
-        self.checkpoint = self.run / 'checkpoints' / f'step_{step:07d}'
+        self.checkpoint = step_folder(self.run, step)
         self.exit_status = 128 + self.signal  # what a shell reports for a program ended by the signal: 130, 143
         super().__init__(f"stopped at step {step} ({self.signal.name}); checkpoint {self.checkpoint}; "
                          f"resume with: fsvid2vid-train --resume {shlex.quote(str(self.run))}")
@@ -729,7 +730,7 @@ class Trainer:
         "Write a checkpoint of the run (rank 0 only), point `latest` at it and keep the newest `keep_checkpoints`."
         state = {'config': dataclasses.asdict(self.cfg), 'run': self.run}
         folder = (save_training_state(self.out_dir, self.step, *self._state(), state, self.cfg.keep_checkpoints)
-                  if self.rank == 0 else self.out_dir / 'checkpoints' / f'step_{self.step:07d}')
+                  if self.rank == 0 else step_folder(self.out_dir, self.step))
         self.saved_step = self.step
         return folder
 
