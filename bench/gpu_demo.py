@@ -13,7 +13,7 @@ from pathlib import Path
 
 def train(run: Path, minutes: float, device: str, *flags: str) -> subprocess.Popen:
     "Start `fsvid2vid-train` in its own process (4 CPU threads), writing to the run folder `run`."
-    command = [sys.executable, '-c', 'from fsvid2vid.train import main; main()', '--steps', '1000000', '--minutes',
+    command = [sys.executable, '-c', 'from fsvid2vid.launch import main; main()', '--steps', '1000000', '--minutes',
                str(minutes), '--out-dir', str(run), '--device', device, '--no-progress', *flags]
     run.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, 'OMP_NUM_THREADS': '4'}

@@ -11,10 +11,16 @@ import argparse, csv, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 
+# fsvid2vid-train's main: in fsvid2vid.launch since the trainer was split in two; in fsvid2vid.train before
+LAUNCH = ('try: from fsvid2vid.launch import main\n'
+          'except ImportError: from fsvid2vid.train import main\n'
+          'main()')
+
+
 def run_once(path:str, minutes:float, flags:list[str]) -> dict:
     path = str(Path(path).resolve())
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, '-c', 'from fsvid2vid.train import main; main()', '--minutes', str(minutes),
+        command = [sys.executable, '-c', LAUNCH, '--minutes', str(minutes),
                    '--grow-every', '1', '--no-progress', '--out-dir', out, '--steps', '1000000', *flags]
         start = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, cwd=path,  # `-c` puts the cwd first on the path

@@ -22,7 +22,8 @@ from .core import atomic_path, default_device, save_video, show_frames, uint8_to
 from .synth import SynthPose, body_mask, labels_to_rgb
 from .generator import GeneratorConfig
 from .checkpoint import pretrained_checkpoint
-from .train import TrainConfig, Trainer, TrainingInterrupted, TrainingStopped, fastest_batch_size
+from .train import TrainConfig, Trainer, TrainingInterrupted, TrainingStopped, latest_checkpoint
+from .launch import fastest_batch_size
 from .inference import load_generator, synthesize
 from .evaluate import attended_examples, benchmark_episodes, few_shot_benchmark, benchmark_markdown, plot_benchmark
 from .flicker import (busiest_row, flicker_markdown, flicker_report, flicker_summary, plot_flicker,
@@ -95,8 +96,9 @@ def train_for(
     trainer = Trainer(cfg if batch_size is None else dataclasses.replace(cfg, batch_size=batch_size))
     spent = (time.monotonic() - start) / 60  # choosing the batch counts (fit makes at least one step)
     trainer.fit(max_steps, progress=progress, minutes=max(minutes - spent, 1e-3))
-    return trainer.latest_checkpoint(), {'steps': trainer.step, 'minutes': round((time.monotonic() - start) / 60, 2),
-                                         'batch_size': trainer.cfg.batch_size}
+    minutes = round((time.monotonic() - start) / 60, 2)
+    return latest_checkpoint(trainer.out_dir), {'steps': trainer.step, 'minutes': minutes,
+                                                'batch_size': trainer.cfg.batch_size}
 
 # %% ../nbs/13_demo.ipynb #f7c12ef1
 _MODELS = {'few-shot': ('run', dict(model='few_shot')),  # method name -> its run folder and `train_for` settings

@@ -20,8 +20,9 @@ from .checkpoint import save_training_state
 from .evaluate import benchmark_episodes, clip_scores, errorbar_lines, summary_row
 from .generator import GENERATORS, check_generator
 from .inference import FINETUNE_SCOPES, finetune, synthesize
-from .train import (TrainConfig, add_config_flags, append_log, config_from_state, flag_error,
+from .train import (TrainConfig, append_log, config_from_state,
     progress_bar, advance, training_data, trim_log)
+from .launch import add_config_flags, flag_error
 
 # %% auto #0
 __all__ = ['META_LOG_COLUMNS', 'reptile_update', 'reptile_epsilon', 'MetaConfig', 'meta_task', 'MetaTrainer', 'main',

@@ -1,4 +1,4 @@
-"""The GAN training loop: D and G steps over clips that grow longer, exact resume, DDP, progress against the budget
+"""One GAN step, and the training loop built around it from callbacks: decay, guard, log, samples, checkpoints
 
 Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
@@ -6,8 +6,7 @@ Docs: https://fsvid2vid.github.io/fsvid2vid/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #ae5fb2c2
 from __future__ import annotations
-import argparse, contextlib, csv, dataclasses, hashlib, json, math, os, shlex, shutil, signal, sys, tempfile
-import threading, time
+import contextlib, csv, dataclasses, math, os, shlex, shutil, signal, sys, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import torch.nn as nn
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from .checks import CLIParser, check_device, check_fields, check_int, check_writable
+from .checks import check_device, check_fields, check_int, check_writable
 from .core import atomic_path, default_device, save_video
 from .flow import end_point_error, moving_mask
 from .synth import SynthPose, labels_to_rgb
@@ -24,19 +23,19 @@ from .generator import GENERATORS, ClipGenerator, GeneratorConfig
 from .discriminators import PatchDiscriminator, TemporalDiscriminator
 from .losses import (gan_d_loss, gan_g_loss, feature_matching_loss, PerceptualLoss, flow_loss, warp_loss, mask_loss)
 from .video import VideoFolder
-from .checkpoint import (save_training_state, load_training_state, load_checkpoint, checkpoint_folder,
-    run_folder, step_folder)
+from .checkpoint import save_training_state, load_training_state, checkpoint_folder, step_folder
 
 # %% auto #0
 __all__ = ['STATE_KEYS', 'NEW_RUN', 'SETTINGS_BEFORE', 'GENERATOR_SETTINGS_BEFORE', 'G_TERMS', 'FLOW_ERRORS', 'WATCHED',
-           'LOG_COLUMNS', 'DEFAULT_STEPS', 'DataConfig', 'LossWeights', 'RunConfig', 'native_bf16', 'TrainConfig',
-           'config_from_state', 'recorded_run', 'training_data', 'draw_batch', 'StepBatches', 'step_batches', 'Critics',
-           'conditioned', 'discriminator_losses', 'of_warped_example', 'moving_pixels', 'reference_warp_losses',
-           'generator_losses', 'frozen', 'flow_errors', 'generator_stats', 'first_non_finite', 'TrainingStopped',
-           'append_log', 'plot_log', 'trim_log', 'write_sample', 'progress_settings', 'advance', 'ProgressLines',
-           'progress_bar', 'rank_and_world', 'run_progress', 'learning_rate_factor', 'StopSignals',
-           'TrainingInterrupted', 'report_ranks', 'Trainer', 'fastest_batch_size', 'add_config_flags', 'flag_error',
-           'parse_train_args', 'main']
+           'LOG_COLUMNS', 'DataConfig', 'LossWeights', 'RunConfig', 'native_bf16', 'TrainConfig', 'config_from_state',
+           'recorded_run', 'training_data', 'draw_batch', 'StepBatches', 'step_batches', 'Critics', 'conditioned',
+           'discriminator_losses', 'of_warped_example', 'moving_pixels', 'reference_warp_losses', 'generator_losses',
+           'frozen', 'flow_errors', 'generator_stats', 'first_non_finite', 'TrainingStopped', 'update', 'gan_step',
+           'append_log', 'plot_log', 'log_row', 'trim_log', 'write_sample', 'progress_settings', 'advance',
+           'ProgressLines', 'progress_bar', 'rank_and_world', 'run_progress', 'learning_rate_factor', 'StopSignals',
+           'TrainingInterrupted', 'Callback', 'LearningRateDecay', 'latest_checkpoint', 'NonFiniteGuard', 'LossLog',
+           'Samples', 'Checkpoints', 'ProgressBar', 'default_callbacks', 'training_parts', 'data_workers', 'run_totals',
+           'TrainingLoop', 'Trainer']
 
 # %% ../nbs/10_train.ipynb #dee0f666
 @dataclass
@@ -431,6 +430,39 @@ def first_non_finite(
 
 class TrainingStopped(RuntimeError): "Training stopped: too many steps in a row had a non-finite loss."
 
+# %% ../nbs/10_train.ipynb #129f0d09
+def update(
+    optimizer:torch.optim.Optimizer, # one side's optimiser
+    losses:dict, # that side's weighted losses: tensors with a graph to its weights
+) -> bool: # whether it stepped
+    "One optimiser step on the sum of `losses`, skipped when one is not finite: a NaN must not reach the weights."
+    optimizer.zero_grad(set_to_none=True)
+    if first_non_finite(losses) is not None: return False
+    sum(losses.values()).backward()
+    optimizer.step()
+    return True
+
+# %% ../nbs/10_train.ipynb #663a8ae0
+def gan_step(
+    generator:nn.Module, # a `ClipGenerator` (or its DDP wrapper): labels and examples in, clips out
+    critics:nn.Module, # `Critics` (or its DDP wrapper): D_I and D_V
+    batch:dict, # the step's episodes (`draw_batch`)
+    optimizers:dict, # 'g' and 'd': G's and D's
+    weights:LossWeights, # what each loss weighs (a `TrainConfig` is one)
+    perceptual:nn.Module|None=None, # the VGG loss, when its weights are given
+    autocast=contextlib.nullcontext, # makes the context the forwards run in (`TrainingLoop.autocast`: bf16)
+) -> tuple[dict, dict, dict]: # the clips; D's losses and D_I's scores; G's losses (both {}: G's output not finite)
+    "One GAN step: generate the clips, update D on real against generated clips, then update G through a frozen D."
+    D = getattr(critics, 'module', critics)  # the critics themselves, also under DDP
+    with autocast(): fake = generator(batch['labels'], batch['ref_images'], batch['ref_labels'])  # x̃_1..T
+    if not all(bool(fake[name].isfinite().all()) for name in ('image', 'flow', 'mask')): return fake, {}, {}  # no step
+    d_v = weights.temporal_weight if D.temporal is not None and batch['clip_len'] >= D.temporal.min_clip_len else 0
+    with autocast(): d_losses, scores = discriminator_losses(critics, batch, fake['image'].detach(), d_v)
+    update(optimizers['d'], d_losses)  # D on L_D, the generated clips detached: sg(x̃)
+    with autocast(), frozen(D): g_losses = generator_losses(D, batch, fake, weights, perceptual)
+    update(optimizers['g'], g_losses)  # G on L_G, through D's new weights, which are not trained here
+    return fake, d_losses | scores, g_losses
+
 # %% ../nbs/10_train.ipynb #7f2a2f64
 G_TERMS = ('gan', 'feature_matching', 'l1', 'raw', 'perceptual', 'flow', 'warp', 'mask', 'ref_flow', 'ref_warp',
            'ref_mask', 'temporal')  # the weighted generator losses
@@ -456,10 +488,24 @@ def plot_log(path, out) -> Path:
         for name in names:
             points = [(int(r['step']), float(r[name])) for r in rows if r.get(name)]
             if points: ax.plot(*zip(*points), label=name, linewidth=0.8)
-        ax.set_xlabel('step'); ax.legend(fontsize=6)
+        ax.set_xlabel('step')
+        if ax.lines: ax.legend(fontsize=6)
     figure.tight_layout()
     with atomic_path(out) as tmp: figure.savefig(tmp, format='png')
     return Path(out)
+
+# %% ../nbs/10_train.ipynb #d31e369d
+def log_row(
+    batch:dict, # the step's episodes
+    fake:dict, # the clips generated for them
+    d_losses:dict, # D's losses, with D_I's scores (`gan_step`)
+    g_losses:dict, # G's weighted losses
+) -> dict: # the row, but its step
+    "A step's row of the loss log: the clip's length and K, each loss and G's total, W's errors and G's statistics."
+    number = lambda value: float(value.detach()) if torch.is_tensor(value) else float(value)
+    losses = {name: number(value) for name, value in (d_losses | g_losses).items()}
+    return {'clip_len': batch['clip_len'], 'k': batch['k'], **losses, 'g_total': number(sum(g_losses.values())),
+            **flow_errors(batch, fake), **generator_stats(fake)}
 
 # %% ../nbs/10_train.ipynb #e9dde291
 def trim_log(
@@ -567,16 +613,14 @@ def rank_and_world() -> tuple[int, int]:
 
 def run_progress(
     step:int, # the run's step
-    steps:int, # the run's total steps
-    minutes_spent:float, # the minutes the run has spent training
-    minutes:float|None=None, # the run's time budget, if any
+    run:dict, # its totals: 'steps', 'minutes' (the budget, or None) and 'minutes_spent'
     stop:int=0, # a stop request seen by this process (a signal number; 0: none)
     device=None, # where the shared values live (the trainer's device: NCCL needs CUDA)
     world:int=1, # the number of processes; above 1, the values are shared
 ) -> tuple[float, int]: # the share of the run done, in [0, 1] (rank 0's), and a stop request of any rank
     "How far the run is: steps over the total or minutes over the budget, whichever is further; and whether to stop."
-    done = step / steps
-    if minutes is not None: done = max(done, minutes_spent / minutes)
+    done = step / run['steps']
+    if run['minutes'] is not None: done = max(done, run['minutes_spent'] / run['minutes'])
     if world == 1: return min(done, 1.0), stop
     shared = torch.tensor([min(done, 1.0) if torch.distributed.get_rank() == 0 else 0.0, stop], device=device)
     torch.distributed.all_reduce(shared, torch.distributed.ReduceOp.MAX)  # rank 0's share; any rank's signal
@@ -604,338 +648,238 @@ class StopSignals:
 
 # %% ../nbs/10_train.ipynb #5afc7625
 class TrainingInterrupted(KeyboardInterrupt):
-    "A run stopped by SIGINT or SIGTERM after saving its step: the message says where, and how to resume."
+    "A run stopped by SIGINT or SIGTERM: the message says at which step, and where and how it resumes if it was saved."
     def __init__(self,
         number:int, # the signal
-        step:int, # the step saved
-        run:Path, # the run folder
+        step:int, # the step the run stopped at
+        run:Path|None=None, # the run folder, when that step was saved in it
     ):
-        self.signal, self.step, self.run = signal.Signals(number), step, Path(run)
-        self.checkpoint = step_folder(self.run, step)
+        self.signal, self.step, self.run = signal.Signals(number), step, None if run is None else Path(run)
+        self.checkpoint = None if run is None else step_folder(self.run, step)
         self.exit_status = 128 + self.signal  # what a shell reports for a program ended by the signal: 130, 143
-        super().__init__(f"stopped at step {step} ({self.signal.name}); checkpoint {self.checkpoint}; "
-                         f"resume with: fsvid2vid-train --resume {shlex.quote(str(self.run))}")
-
-# %% ../nbs/10_train.ipynb #7172610f
-def report_ranks(
-    generator:nn.Module, # this rank's generator
-    rank:int, # this process's rank
-    world:int, # the number of processes; above 1 every rank must call, to gather the reports
-    episodes:list[int], # the indices of the episodes this rank drew
-    path, # the JSON file that rank 0 writes
-) -> list[dict]|None: # every rank's report, on rank 0; None on the others
-    "Rank 0 writes every rank's generator digest (SHA-1 of the weights) and drawn episodes to `path`."
-    weights = b''.join(p.detach().cpu().numpy().tobytes() for p in generator.parameters())
-    report = {'rank': rank, 'generator_sha1': hashlib.sha1(weights).hexdigest(), 'episodes': episodes}
-    reports = [report]
-    if world > 1: reports = [None] * world; torch.distributed.all_gather_object(reports, report)
-    if rank != 0: return None
-    with atomic_path(path) as tmp: tmp.write_text(json.dumps(reports))
-    return reports
+        saved = ('nothing was saved' if run is None else
+                 f"checkpoint {self.checkpoint}; resume with: fsvid2vid-train --resume {shlex.quote(str(self.run))}")
+        super().__init__(f"stopped at step {step} ({self.signal.name}); {saved}")
 
 # %% ../nbs/10_train.ipynb #87a9cbfe
-class Trainer:
-    "Alternate D and G updates over synthetic clips, with the growing clip length, checkpoints, logs and samples."
+class Callback:
+    "A piece of the training loop: the loop calls each hook the piece defines with itself, pieces in their `order`."
+    order = 0  # lower runs first
+
+class LearningRateDecay(Callback):
+    "Before each step, both learning rates times `learning_rate_factor` of the share of the run done."
+    def before_step(self, loop):
+        cfg, factor = loop.cfg, learning_rate_factor(loop.done, loop.cfg.lr_decay_start)
+        for side, lr in (('g', cfg.lr), ('d', cfg.lr * cfg.d_lr_ratio)):
+            for group in loop.optimizers[side].param_groups: group['lr'] = lr * factor
+
+# %% ../nbs/10_train.ipynb #c6fb896e
+def latest_checkpoint(
+    run, # a run folder
+) -> Path|None: # its newest checkpoint, or None when it has none yet
+    "The checkpoint a run's `latest` points at."
+    folder = checkpoint_folder(run)
+    return None if folder == Path(run) else folder
+
+class NonFiniteGuard(Callback):
+    "Stop the run, naming its last good checkpoint, after `max_bad_steps` skipped steps in a row."
+    def before_fit(self, loop): self.skipped = 0
+    def after_step(self, loop): self.skipped = 0
+    def after_skip(self, loop):
+        self.skipped += 1
+        if self.skipped < loop.cfg.max_bad_steps: return
+        where = latest_checkpoint(loop.out_dir) or 'none (no checkpoint was written)'
+        raise TrainingStopped(f"training stopped at step {loop.step}: {self.skipped} steps in a row had a "
+                              f"non-finite loss (last: {loop.bad}). The last good checkpoint is {where}.")
+
+# %% ../nbs/10_train.ipynb #149f1a4d
+class LossLog(Callback):
+    "Rank 0 logs each step's row to `losses.csv` and plots the log at the end; a resume drops the rows after its step."
+    order = 10
+    def after_step(self, loop):
+        if loop.rank == 0: append_log(loop.out_dir / 'losses.csv', loop.losses)
+    def after_fit(self, loop):
+        if loop.rank == 0 and (loop.out_dir / 'losses.csv').exists():
+            plot_log(loop.out_dir / 'losses.csv', loop.out_dir / 'losses.png')
+    def after_resume(self, loop):
+        if loop.rank == 0: trim_log(loop.out_dir / 'losses.csv', loop.step)
+
+class Samples(Callback):
+    "Every `sample_every` steps, rank 0 writes a gif of the step's first episode (`write_sample`) and redraws the plot."
+    order = 20
+    def after_step(self, loop):
+        if loop.rank != 0 or loop.step % loop.cfg.sample_every: return
+        with loop.autocast():
+            path = loop.out_dir / 'samples' / f'step_{loop.step:07d}.gif'
+            write_sample(loop.generator, loop.batch(loop.step), path)
+        plot_log(loop.out_dir / 'losses.csv', loop.out_dir / 'losses.png')
+
+# %% ../nbs/10_train.ipynb #166a5c64
+class Checkpoints(Callback):
+    "Save every `checkpoint_every` steps and at the end of a fit; a resume removes the files a killed run half wrote."
+    order = 30
+    def after_step(self, loop):
+        if loop.step % loop.cfg.checkpoint_every == 0: loop.save()
+    def after_fit(self, loop):
+        if loop.saved_step != loop.step: loop.save()  # not twice: a replaced checkpoint is briefly absent
+    def after_resume(self, loop):
+        if loop.rank != 0: return
+        for folder in (loop.out_dir, loop.out_dir / 'checkpoints', loop.out_dir / 'samples'):
+            for leftover in folder.glob('.*.partial*'):  # `atomic_path`'s and `save_checkpoint`'s temporary names
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+
+# %% ../nbs/10_train.ipynb #75a92cac
+class ProgressBar(Callback):
+    "Rank 0 shows the run's progress (`progress_bar`): its steps, or its budget's seconds, with D's and G's losses."
+    order = -10  # closed before the last checkpoint is written
+    def before_fit(self, loop):
+        run = loop.run  # the bar starts where the run is: its step, or with a budget the seconds it has spent
+        at = loop.step if run['minutes'] is None else 60 * run['minutes_spent']
+        self.bar = progress_bar(run['steps'], run['minutes'], at, loop.show_progress and loop.rank == 0)
+    def after_step(self, loop):
+        shown = {} if loop.losses is None else {'D': loop.losses['d_image'], 'G': loop.losses['g_total']}
+        advance(self.bar, 60 * loop.run['minutes_spent'], step=loop.step, **shown)
+    after_skip = after_step
+    def after_fit(self, loop): self.bar.close()
+
+def default_callbacks() -> list[Callback]:
+    "A run's pieces, unless it is given others: the decay, the guard, the log, samples, checkpoints and progress."
+    return [LearningRateDecay(), NonFiniteGuard(), LossLog(), Samples(), Checkpoints(), ProgressBar()]
+
+# %% ../nbs/10_train.ipynb #2b310de9
+def training_parts(
+    cfg:TrainConfig, # the model, the discriminators, the losses, the optimisers and the device
+) -> tuple[nn.Module, Critics, PerceptualLoss|None, dict]: # G; D_I and D_V; the VGG loss, if weighted; the optimisers
+    "What a run trains, on its device: the networks (channels-last on CUDA, compiled on request) and their Adams."
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(f"cfg: expected a TrainConfig (TrainConfig(**settings) makes one), got {type(cfg).__name__}")
+    device = cfg.torch_device()
+    torch.manual_seed(cfg.seed)  # the same initial weights on every rank
+    generator = GENERATORS[cfg.model](cfg.generator).to(device)
+    critics = Critics(cfg.generator.label_nc, cfg.n_d_filters, cfg.temporal_weight > 0,
+                      cfg.n_temporal_scales).to(device)
+    perceptual = PerceptualLoss(cfg.perceptual_weights).to(device) if cfg.perceptual_weights else None
+    if device.type == 'cuda' and cfg.channels_last:
+        for module in (generator, critics): module.to(memory_format=torch.channels_last)
+    if cfg.compile:  # each frame's networks: fixed shapes, no Python frame loop inside the compiled graphs
+        for module in (generator.image_network, generator.flow_net, critics,
+                       getattr(generator, 'reference_flow_net', None)):
+            if module is not None: module.compile()
+    adam = dict(betas=cfg.betas, fused=device.type in ('cpu', 'cuda'))  # fused: one kernel for all the weights
+    optimizers = {'g': torch.optim.Adam(generator.parameters(), cfg.lr, **adam),
+                  'd': torch.optim.Adam(critics.parameters(), cfg.lr * cfg.d_lr_ratio, **adam)}
+    return generator, critics, perceptual, optimizers
+
+def data_workers(cfg:TrainConfig, device:torch.device) -> int:
+    "Processes drawing batches ahead: `cfg.data_workers`, else on CUDA up to 8 (a core left for the loop), else none."
+    if cfg.data_workers is not None: return cfg.data_workers
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+    return min(8, cores - 1) if device.type == 'cuda' else 0
+
+# %% ../nbs/10_train.ipynb #da460d93
+def run_totals(
+    run:dict, # the run's record (`NEW_RUN`, or a checkpoint's)
+    steps:int|None=None, # its new total steps (None: the recorded one)
+    minutes:float|None=None, # its new time budget (None: the recorded one)
+) -> dict: # the record with the totals to train to
+    "The totals a `fit` trains to: those given, else those the run recorded."
+    if steps is None and run['steps'] is None:
+        raise ValueError("steps: expected an int >= 1 (the run records no total to continue to), got None")
+    steps = check_int(run['steps'] if steps is None else steps, 'steps')
+    minutes = run['minutes'] if minutes is None else minutes
+    if minutes is not None and not minutes > 0:
+        raise ValueError(f"minutes: expected None or a number > 0, got {minutes!r}")
+    return run | {'steps': steps, 'minutes': minutes}
+
+# %% ../nbs/10_train.ipynb #32b8afe3
+class TrainingLoop:
+    "The bare loop: the networks, their optimisers, and a `gan_step` per batch, with its callbacks' hooks around it."
     def __init__(self,
         cfg:TrainConfig, # the run's settings
         data:torch.utils.data.Dataset|None=None, # episodes (default: `training_data(cfg)`)
+        callbacks:list[Callback]=(), # the loop's pieces, called in their `order`
     ):
-        if not isinstance(cfg, TrainConfig):
-            raise TypeError(f"cfg: expected a TrainConfig (TrainConfig(**settings) makes one), "
-                            f"got {type(cfg).__name__}")
+        self.generator, self.critics, self.perceptual, self.optimizers = training_parts(cfg)  # checks cfg first
         self.cfg, (self.rank, self.world), self.out_dir = cfg, rank_and_world(), Path(cfg.out_dir)
-        self.device = cfg.torch_device()
+        self.device, self.data = cfg.torch_device(), training_data(cfg) if data is None else data
         self.amp = cfg.amp and native_bf16(self.device)  # bf16 autocast, where it pays
-        check_writable(self.out_dir, 'out_dir', folder=True)  # now, not at the first checkpoint
-        self.data = data if data is not None else training_data(cfg)
-        torch.manual_seed(cfg.seed)  # the same initial weights on every rank
-        self.generator = GENERATORS[cfg.model](cfg.generator).to(self.device)
-        self.critics = Critics(cfg.generator.label_nc, cfg.n_d_filters, cfg.temporal_weight > 0,
-                               cfg.n_temporal_scales).to(self.device)
-        self.perceptual = PerceptualLoss(cfg.perceptual_weights).to(self.device) if cfg.perceptual_weights else None
-        if self.device.type == 'cuda' and cfg.channels_last:
-            for module in (self.generator, self.critics): module.to(memory_format=torch.channels_last)
-        self.clip_generator, self.critics_step = ClipGenerator(self.generator, cfg.detach_previous), self.critics
-        if self.world > 1:  # one forward per step each, so DDP can average the gradients
-            ddp = lambda module: nn.parallel.DistributedDataParallel(module, find_unused_parameters=True)
-            self.clip_generator, self.critics_step = ddp(self.clip_generator), ddp(self.critics)
-        if cfg.compile:  # each frame's networks: fixed shapes, no Python frame loop inside the compiled graphs
-            for module in (self.generator.image_network, self.generator.flow_net, self.critics,
-                           getattr(self.generator, 'reference_flow_net', None)):
-                if module is not None: module.compile()
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
-        self.data_workers = (cfg.data_workers if cfg.data_workers is not None
-                             else min(8, cores - 1) if self.device.type == 'cuda' else 0)
-        adam = dict(betas=cfg.betas, fused=self.device.type in ('cpu', 'cuda'))  # fused: one kernel for all weights
-        self.g_optimizer = torch.optim.Adam(self.generator.parameters(), cfg.lr, **adam)
-        self.d_optimizer = torch.optim.Adam(self.critics.parameters(), cfg.lr * cfg.d_lr_ratio, **adam)
-        self.step, self.bad_steps, self.episodes_seen = 0, 0, []
-        self.run, self.saved_step = dict(NEW_RUN), None  # the run's totals and minutes (`fit`), kept in checkpoints
-
-    def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
-
-    def _state(self) -> tuple[dict, dict]:
-        "What a checkpoint holds: the networks by file name (D_V may be None), and the optimisers by prefix."
-        networks = {'generator': self.generator, 'discriminator': self.critics.image,
-                    'temporal_discriminator': self.critics.temporal}
-        return networks, {'g': self.g_optimizer, 'd': self.d_optimizer}
-
+        self.clip_generator = ClipGenerator(self.generator, cfg.detach_previous)  # G over a clip, frame by frame
+        self.critics_step, self.callbacks = self.critics, sorted(callbacks, key=lambda callback: callback.order)
+        self.step, self.done, self.episodes_seen, self.losses, self.bad = 0, 0.0, [], None, None
+        self.run, self.saved_step = dict(NEW_RUN), None  # the run's totals and minutes spent; the step last saved
+    def callback(self, hook:str):
+        for callback in self.callbacks: getattr(callback, hook, lambda loop: None)(self)
+    def autocast(self): return torch.autocast(self.device.type, torch.bfloat16, self.amp)
     def batch(self, step:int) -> dict:
         "The episodes of `step` on this rank (`draw_batch`), with the schedule's clip length."
-        cfg = self.cfg
-        return draw_batch(self.data, step, cfg.batch_size, cfg.max_k, cfg.clip_len(step), cfg.seed, self.rank,
-                          self.device)
-
-    def d_step(self, batch:dict, fake:dict) -> dict:
-        "Update the discriminators on real and generated (detached) clips; return their losses."
-        temporal = self.critics.temporal
-        weight = self.cfg.temporal_weight if temporal is not None and batch['clip_len'] >= temporal.min_clip_len else 0
-        with self._autocast():
-            losses, scores = discriminator_losses(self.critics_step, batch, fake['image'].detach(), weight)
-        self.d_optimizer.zero_grad(set_to_none=True)
-        if first_non_finite(losses) is None: sum(losses.values()).backward(); self.d_optimizer.step()
-        return {name: float(value.detach()) for name, value in losses.items()} | scores
+        return draw_batch(self.data, step, self.cfg.batch_size, self.cfg.max_k, self.cfg.clip_len(step), self.cfg.seed,
+                          self.rank, self.device)
 
     def train_step(self, batch:dict|None=None) -> dict|None:
-        "One step on `batch` (default: this step's): generate, update D, then G. The losses, or None if not finite."
+        "One `gan_step` on `batch` (default: this step's). The step's log row, or None when a loss was not finite."
         batch = self.batch(self.step) if batch is None else batch
-        with self._autocast(): fake = self.clip_generator(batch['labels'], batch['ref_images'], batch['ref_labels'])
-        bad, d_losses, g_losses = 'generator output', {}, {}
-        if all(bool(torch.isfinite(fake[k]).all()) for k in ('image', 'flow', 'mask')):
-            d_losses = self.d_step(batch, fake)
-            with self._autocast(), frozen(self.critics):  # D's weight gradients here would be thrown away
-                g_losses = generator_losses(self.critics, batch, fake, self.cfg, self.perceptual)
-            g_losses['g_total'] = sum(g_losses.values())
-            bad = first_non_finite(d_losses | g_losses)
-        self.g_optimizer.zero_grad(set_to_none=True)
-        if bad is None: g_losses['g_total'].backward(); self.g_optimizer.step()
-        self.step += 1
-        self.episodes_seen += batch['indices']
-        if bad is not None: return self._skip(bad)
-        self.bad_steps = 0
-        return {'step': self.step, 'clip_len': batch['clip_len'], 'k': batch['k'], **d_losses,
-                **{name: float(value.detach()) for name, value in g_losses.items()}, **flow_errors(batch, fake),
-                **generator_stats(fake)}
+        fake, d_losses, g_losses = gan_step(self.clip_generator, self.critics_step, batch, self.optimizers, self.cfg,
+                                            self.perceptual, self.autocast)
+        self.step, self.episodes_seen = self.step + 1, self.episodes_seen + batch['indices']
+        self.bad = first_non_finite(d_losses | g_losses) if d_losses else 'generator output'  # ({}: not finite)
+        self.losses = None if self.bad else {'step': self.step, **log_row(batch, fake, d_losses, g_losses)}
+        return self.losses
 
-    def _skip(self, bad:str) -> None:
-        "Count a step skipped for the non-finite `bad`; stop the run after `max_bad_steps` in a row."
-        self.bad_steps += 1
-        if self.bad_steps < self.cfg.max_bad_steps: return None
-        latest = self.latest_checkpoint() or 'none (no checkpoint was written)'
-        raise TrainingStopped(f"training stopped at step {self.step}: {self.bad_steps} steps in a row had a "
-                              f"non-finite loss (last: {bad}). The last good checkpoint is {latest}.")
+    def fit(self,
+        steps:int|None=None, # the run's total steps (None: the total it was started with, after a resume)
+        progress:bool=True, # show progress (rank 0), with the `ProgressBar` callback
+        minutes:float|None=None, # the run's time budget over all its sittings (None: the one it was started with)
+    ) -> list[dict]: # the losses of every step of this call that updated
+        "Train the run to `steps` steps or `minutes` spent, whichever comes first; on SIGINT or SIGTERM, stop."
+        self.run, self.show_progress, history = run_totals(self.run, steps, minutes), progress, []
+        spent, start = self.run['minutes_spent'], time.monotonic()
+        self.done, stop = run_progress(self.step, self.run)  # from the checkpoint: the same on every rank
+        if self.done >= 1: return []  # the run is over
+        self.generator.train(); self.critics.train(); self.callback('before_fit')
+        batches = StepBatches(self.data, self.cfg, self.step, self.run['steps'] - self.step, self.rank)
+        with StopSignals() as signals:  # from here a signal is noted: the step in progress finishes
+            with contextlib.closing(step_batches(batches, self.device, data_workers(self.cfg, self.device))) as batches:
+                for batch in batches:  # drawn ahead by worker processes, which stop when `closing` closes them
+                    self.callback('before_step')
+                    if self.train_step(batch) is not None: history.append(self.losses)
+                    self.run['minutes_spent'] = spent + (time.monotonic() - start) / 60
+                    self.callback('after_skip' if self.losses is None else 'after_step')
+                    self.done, stop = run_progress(self.step, self.run, signals.received, self.device, self.world)
+                    if self.done >= 1 or stop: break
+            self.callback('after_fit')  # a second signal is noted, not obeyed: a checkpoint being written is whole
+        if stop: raise TrainingInterrupted(stop, self.step, self.out_dir if self.saved_step == self.step else None)
+        return history
+
+# %% ../nbs/10_train.ipynb #2d102df0
+class Trainer(TrainingLoop):
+    "A run on disk: the loop with `default_callbacks`, checkpoints of the run's whole state, and `resume` from one."
+    def __init__(self,
+        cfg:TrainConfig, # the run's settings
+        data:torch.utils.data.Dataset|None=None, # episodes (default: `training_data(cfg)`)
+        callbacks:list[Callback]|None=None, # the loop's pieces (default: `default_callbacks()`)
+    ):
+        super().__init__(cfg, data, default_callbacks() if callbacks is None else callbacks)
+        check_writable(self.out_dir, 'out_dir', folder=True)  # now, not at the first checkpoint
+
+    def networks(self) -> dict:
+        "The networks a checkpoint holds, by file name (D_V may be None)."
+        return {'generator': self.generator, 'discriminator': self.critics.image,
+                'temporal_discriminator': self.critics.temporal}
 
     def save(self) -> Path:
         "Write a checkpoint of the run (rank 0 only), point `latest` at it and keep the newest `keep_checkpoints`."
-        state = {'config': dataclasses.asdict(self.cfg), 'run': self.run}
-        folder = (save_training_state(self.out_dir, self.step, *self._state(), state, self.cfg.keep_checkpoints)
+        state, keep = {'config': dataclasses.asdict(self.cfg), 'run': self.run}, self.cfg.keep_checkpoints
+        folder = (save_training_state(self.out_dir, self.step, self.networks(), self.optimizers, state, keep)
                   if self.rank == 0 else step_folder(self.out_dir, self.step))
         self.saved_step = self.step
         return folder
-
-    def latest_checkpoint(self) -> Path|None:
-        "The newest checkpoint of this run, if any."
-        folder = checkpoint_folder(self.out_dir)
-        return None if folder == self.out_dir else folder
 
     def resume(self,
         path, # a checkpoint folder, or a run folder (its `latest` checkpoint is used)
     ) -> Trainer:
         "Load weights, optimiser states, the step and the run's totals from a checkpoint: `fit` continues the run."
-        state = load_training_state(path, *self._state())
+        state = load_training_state(path, self.networks(), self.optimizers)
         self.step = self.saved_step = state['step']
         self.run = recorded_run(state, checkpoint_folder(path) / 'state.json')
-        if self.rank == 0: self._tidy()
+        self.callback('after_resume')
         return self
-
-    def _tidy(self):
-        "Clear what a killed run leaves: the log rows of steps it did not save (logged again), half-written files."
-        trim_log(self.out_dir / 'losses.csv', self.step)
-        for folder in (self.out_dir, self.out_dir / 'checkpoints', self.out_dir / 'samples'):
-            for leftover in folder.glob('.*.partial*'):  # `atomic_path`'s and `save_checkpoint`'s temporary names
-                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-
-    def fit(self,
-        steps:int|None=None, # the run's total steps (None: the total it was started with, after `resume`)
-        progress:bool=True, # show progress (rank 0): a bar, or a line every 30 s when the output is not a terminal
-        minutes:float|None=None, # the run's time budget over all its sittings (None: the one it was started with)
-    ) -> list[dict]: # the losses of every step of this call that updated
-        "Train the run to `steps` steps or `minutes` spent, whichever comes first; on SIGINT or SIGTERM save and stop."
-        if steps is None and self.run['steps'] is None:
-            raise ValueError("steps: expected an int >= 1 (the run records no total to continue to), got None")
-        steps = check_int(self.run['steps'] if steps is None else steps, 'steps')
-        minutes = self.run['minutes'] if minutes is None else minutes
-        if minutes is not None and not minutes > 0:
-            raise ValueError(f"minutes: expected None or a number > 0, got {minutes!r}")
-        self.run |= {'steps': steps, 'minutes': minutes}
-        spent, start = self.run['minutes_spent'], time.monotonic()
-        done, stop = run_progress(self.step, steps, spent, minutes)  # from the checkpoint: the same on every rank
-        if done >= 1: return []  # the run is over
-        self.generator.train(); self.critics.train()
-        history, shown_at = [], self.step if minutes is None else 60 * spent
-        bar = progress_bar(steps, minutes, shown_at, progress and self.rank == 0)
-        batches = step_batches(StepBatches(self.data, self.cfg, self.step, steps - self.step, self.rank), self.device,
-                               self.data_workers)
-        with StopSignals() as signals:  # from here a signal is noted: the step in progress finishes and is saved
-            for batch in batches:
-                self._set_learning_rates(learning_rate_factor(done, self.cfg.lr_decay_start))
-                losses = self.train_step(batch)
-                self.run['minutes_spent'] = spent + (time.monotonic() - start) / 60
-                if losses is not None: history.append(losses); self._record(losses)
-                shown = {} if losses is None else {'D': losses['d_image'], 'G': losses['g_total']}
-                advance(bar, 60 * self.run['minutes_spent'], step=self.step, **shown)
-                done, stop = run_progress(self.step, steps, self.run['minutes_spent'], minutes, signals.received,
-                                          self.device, self.world)
-                if done >= 1 or stop: break
-            batches.close(); bar.close()  # close: any workers stop now
-            if self.saved_step != self.step: self.save()  # not twice: a replaced checkpoint is briefly absent
-            self._finish()
-        if stop: raise TrainingInterrupted(stop, self.step, self.out_dir)
-        return history
-
-    def _finish(self):
-        "At the end of a fit: rank 0 plots the loss log; under DDP each rank reports its weights and episodes."
-        log = self.out_dir / 'losses.csv'
-        if self.rank == 0 and log.exists(): plot_log(log, self.out_dir / 'losses.png')
-        if self.world > 1:
-            report_ranks(self.generator, self.rank, self.world, self.episodes_seen, self.out_dir / 'ranks.json')
-
-    def _set_learning_rates(self, factor:float):
-        for optimizer, lr in ((self.g_optimizer, self.cfg.lr), (self.d_optimizer, self.cfg.lr * self.cfg.d_lr_ratio)):
-            for group in optimizer.param_groups: group['lr'] = lr * factor
-
-    def _record(self, losses:dict):
-        "Rank 0 logs the step's losses; at their intervals it writes a sample with the loss plot, and a checkpoint."
-        if self.rank != 0: return
-        append_log(self.out_dir / 'losses.csv', losses)
-        if self.step % self.cfg.sample_every == 0:
-            path = self.out_dir / 'samples' / f'step_{self.step:07d}.gif'
-            with self._autocast(): write_sample(self.generator, self.batch(self.step), path)
-            plot_log(self.out_dir / 'losses.csv', self.out_dir / 'losses.png')
-        if self.step % self.cfg.checkpoint_every == 0: self.save()
-
-# %% ../nbs/10_train.ipynb #0ad6b9bd
-def fastest_batch_size(
-    cfg:TrainConfig, # the run's config (its data, model and device)
-    candidates:tuple[int, ...]=(4, 8, 16, 32, 64, 128), # batch sizes to try, smallest first
-    steps:int=2, # timed train steps per candidate, after one untimed step
-) -> tuple[int, dict[int, float]]: # the fastest batch size, and the frames per second of each one tried
-    "Time a few train steps per batch size at the longest clip, until memory runs out or speed stops growing."
-    speeds, device = {}, cfg.torch_device()
-    synchronize = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
-    with tempfile.TemporaryDirectory() as out_dir:
-        for size in candidates:
-            try:
-                trainer = Trainer(dataclasses.replace(cfg, batch_size=size, out_dir=out_dir, data_workers=0))
-                batch = draw_batch(trainer.data, 0, size, cfg.max_k, cfg.max_clip_len, cfg.seed, device=device)
-                trainer.train_step(batch); synchronize(); start = time.perf_counter()
-                for _ in range(steps): trainer.train_step(batch)
-                synchronize(); speeds[size] = size * cfg.max_clip_len * steps / (time.perf_counter() - start)
-            except torch.OutOfMemoryError: break
-            finally:  # free the memory before the next size
-                trainer = batch = None
-                if device.type == 'cuda': torch.cuda.empty_cache()
-            if len(speeds) > 1 and speeds[size] < 1.1 * max(v for k, v in speeds.items() if k != size): break
-    if not speeds: raise RuntimeError(f"fastest_batch_size: even a batch of {candidates[0]} does not fit {device}")
-    return max(speeds, key=speeds.get), speeds
-
-# %% ../nbs/10_train.ipynb #a4ea1c8c
-def add_config_flags(parser, config_class, prefix:str=''):
-    "One --flag per int/float/str/bool field of a config dataclass; a flag left out is absent from the parsed args."
-    kinds = {'int': int, 'float': float, 'str': str, 'bool': bool, 'int|None': int, 'str|None': str}
-    for f in dataclasses.fields(config_class):
-        kind = kinds.get(str(f.type).replace(' ', ''))
-        if kind is None: continue
-        default = f.default if f.default is not dataclasses.MISSING else None
-        flag = '--' + prefix + f.name.replace('_', '-')
-        settings = dict(default=argparse.SUPPRESS, help=f'default: {default}')
-        if kind is bool: parser.add_argument(flag, action=argparse.BooleanOptionalAction, **settings)
-        else: parser.add_argument(flag, type=kind, **settings)
-
-def flag_error(error:ValueError, config_class, prefix:str='') -> str:
-    "A config's 'field: expected ...' message as the command line's '--prefix-field: expected ...'."
-    name, _, rest = str(error).partition(': ')
-    known = name in {f.name for f in dataclasses.fields(config_class)}
-    return f"--{prefix}{name.replace('_', '-')}: {rest}" if known else str(error)
-
-# %% ../nbs/10_train.ipynb #539c9adf
-def _resumed_config(path) -> TrainConfig:
-    "The config recorded by a checkpoint (or a run folder's newest), set to write into the run folder it belongs to."
-    folder = checkpoint_folder(path)
-    state = load_checkpoint(folder, [])[1]
-    return dataclasses.replace(config_from_state(state, folder / 'state.json'), out_dir=str(run_folder(path)))
-
-DEFAULT_STEPS = 2000  # a new run's total steps when --steps is not given
-
-def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
-    "fsvid2vid-train's arguments: the config (defaults, or with --resume the run's own, then the flags given) and run."
-    description = 'Train the few-shot generator on the synthetic data (under torchrun: on many GPUs or CPU processes).'
-    parser = CLIParser(prog='fsvid2vid-train', description=description)
-    parser.add_argument('--steps', type=int, help=f"the run's total steps (default: {DEFAULT_STEPS}, or the run's own)")
-    parser.add_argument('--minutes', type=float, help="the run's time budget in all (default: none, or the run's own)")
-    parser.add_argument('--resume', help="a run folder or checkpoint folder to continue from, with its config")
-    parser.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True, help='show a progress bar')
-    add_config_flags(parser, TrainConfig)
-    add_config_flags(parser, GeneratorConfig, prefix='g-')
-    args = vars(parser.parse_args(argv))
-    run = {name: args.pop(name) for name in ('steps', 'minutes', 'resume', 'progress')}
-    try: base = TrainConfig() if run['resume'] is None else _resumed_config(run['resume'])
-    except (ValueError, FileNotFoundError) as error: parser.error(f'--resume: {error}')
-    try: generator = dataclasses.replace(base.generator, **{k[2:]: v for k, v in args.items() if k.startswith('g_')})
-    except ValueError as error: parser.error(flag_error(error, GeneratorConfig, 'g-'))
-    given = {k: v for k, v in args.items() if not k.startswith('g_')}
-    try: cfg = dataclasses.replace(base, generator=generator, **given)
-    except ValueError as error: parser.error(flag_error(error, TrainConfig))
-    return cfg, run
-
-# %% ../nbs/10_train.ipynb #5999e169
-def _run_totals(trainer:Trainer, run:dict) -> tuple[int, float|None]:
-    "The totals to train to: the flags given, else the run's own, else the defaults; rank 0 says what a resume does."
-    recorded, resuming = trainer.run, run['resume'] is not None
-    steps = run['steps'] if run['steps'] is not None else recorded['steps'] or DEFAULT_STEPS
-    minutes = run['minutes'] if run['minutes'] is not None else recorded['minutes']
-    if resuming and trainer.rank == 0:
-        for name, what in (('steps', 'total'), ('minutes', 'time budget')):
-            given, before = run[name], recorded[name]
-            if given is not None and given != before:
-                print(f"--{name} {given:g} changes the run's {what} from {'none' if before is None else f'{before:g}'} "
-                      f"to {given:g} {name}")
-        budget = '' if minutes is None else f' of {minutes:g}'
-        print(f"resuming {trainer.out_dir} at step {trainer.step} of {steps}, {recorded['minutes_spent']:.2f}{budget} "
-              "minutes spent (the minutes after that checkpoint are not counted: those steps are trained again)")
-    return steps, minutes
-
-# %% ../nbs/10_train.ipynb #61dfc7a3
-def main(argv:list[str]|None=None):
-    "fsvid2vid-train: train on the synthetic data (torchrun: many GPUs or CPU processes); errors end in one line."
-    cfg, run = parse_train_args(argv)  # bad flags and settings end here, with exit status 2
-    distributed = int(os.environ.get('WORLD_SIZE', '1')) > 1
-    if distributed:
-        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
-    def fail(status:int, message):  # one line, as for a bad flag (an out-of-memory message runs to many lines)
-        if rank_and_world()[0] == 0: sys.stderr.write(f'fsvid2vid-train: {str(message).splitlines()[0]}\n')
-        raise SystemExit(status)
-    try:
-        trainer = Trainer(cfg)
-        if run['resume']: trainer.resume(run['resume'])
-        steps, minutes = _run_totals(trainer, run)
-        first = trainer.step
-        trainer.fit(steps, run['progress'], minutes)
-        if trainer.rank == 0 and trainer.step == first:
-            print(f'nothing to do: {trainer.out_dir} has reached its end (step {trainer.step} of {steps}); give a '
-                  'larger --steps or --minutes to train on')
-        elif trainer.rank == 0:
-            log = trainer.out_dir / 'losses.csv'
-            print(f'done: step {trainer.step}; checkpoint {trainer.latest_checkpoint()}; log {log}')
-    except (ValueError, OSError) as error: fail(2, f'error: {flag_error(error, TrainConfig)}')  # a device, a folder
-    except (TrainingStopped, torch.OutOfMemoryError) as error: fail(1, f'error: {error}')
-    except TrainingInterrupted as stop: fail(stop.exit_status, stop)  # its step saved
-    except KeyboardInterrupt: fail(130, 'interrupted (SIGINT) outside a training step: nothing more was saved')
-    finally:
-        if distributed: torch.distributed.destroy_process_group()
-
-# %% ../nbs/10_train.ipynb #33f5bd8b
-# `python -m fsvid2vid.train`, as torchrun runs it (a notebook is also __main__, but has no __file__)
-if __name__ == '__main__' and '__file__' in globals(): main()
