@@ -28,7 +28,7 @@ from .demo import demo_panels
 
 # %% auto #0
 __all__ = ['UNTRAINED_NOTE', 'figure_png', 'heat_map', 'Explorer', 'FlowExplorer', 'SpadeExplorer', 'explorer_generator',
-           'AttentionExplorer', 'FewShotExplorer', 'label_pictures', 'VideoScrubber']
+           'AttentionExplorer', 'composition_panels', 'FewShotExplorer', 'label_pictures', 'VideoScrubber']
 
 # %% ../nbs/16_widgets.ipynb #f4b8c0e6
 def _ipywidgets():
@@ -263,7 +263,7 @@ class AttentionExplorer(Explorer):
         return show_frames(torch.stack(panels), n_cols=3 + k, titles=titles, size=1.6)
 
 # %% ../nbs/16_widgets.ipynb #a860bab4
-def _composition_panels(
+def composition_panels(
     out:dict, # one frame's generator outputs: warped, mask, hallucinated [, warped_reference, reference_mask]
 ) -> tuple[list[torch.Tensor], list[str]]: # (3, H, W) panels in [-1, 1] and their titles: h's weight, then the terms
     "h's weight in the frame, then the terms in the equation's order: warped previous, m, [warped example, m_r,] h."
@@ -300,7 +300,7 @@ class FewShotExplorer(Explorer):
         episode, out = self.clips(subject, k)
         at, width = slice(frame, frame + 1), episode['images'].shape[-1]
         score = psnr(out['image'][frame], episode['images'][frame]).item()
-        terms, term_titles = _composition_panels({name: value[frame] for name, value in out.items()})
+        terms, term_titles = composition_panels({name: value[frame] for name, value in out.items()})
         self.result = {'psnr': score, 'image': out['image'][frame], 'share_of_h': (terms[0].mean() + 1).item() / 2}
         row = demo_panels(episode['ref_images'][:k], episode['labels'][at], out['image'][at], episode['images'][at])
         panels = list(row[0].unflatten(-1, (4, width)).permute(2, 0, 1, 3)) + terms  # examples, label, output, real
