@@ -66,7 +66,10 @@ def check_finite(
     x:torch.Tensor, # a tensor
     name:str, # the argument's name, for the message
 ):
-    "Raise a `ValueError` unless every value of `x` is finite: no NaN, no infinity."
+    "Raise a `ValueError` unless `x` has values (it is not on the 'meta' device), all finite: no NaN, no infinity."
+    if x.is_meta:  # a shape with no values: nothing to check, and nothing a network could compute from
+        raise ValueError(f"{name}: expected a tensor with values (on 'cpu', 'cuda', ...), got a {tuple(x.shape)} "
+                         f"tensor on the 'meta' device, which has no values")
     finite = torch.isfinite(x)
     if not bool(finite.all()):
         n_nan = int(torch.isnan(x).sum())
