@@ -709,9 +709,8 @@ class Samples(Callback):
     order = 20
     def after_step(self, loop):
         if loop.rank != 0 or loop.step % loop.cfg.sample_every: return
-        with loop.autocast():
-            path = loop.out_dir / 'samples' / f'step_{loop.step:07d}.gif'
-            write_sample(loop.generator, loop.batch(loop.step), path)
+        path = loop.out_dir / 'samples' / f'step_{loop.step:07d}.gif'
+        with loop.autocast(): write_sample(loop.generator, loop.batch(loop.step), path)
         plot_log(loop.out_dir / 'losses.csv', loop.out_dir / 'losses.png')
 
 # %% ../nbs/10_train.ipynb #166a5c64
