@@ -140,17 +140,17 @@ def _warp_previous(flow_net:FlowMaskNet, labels:torch.Tensor, prev_images:torch.
         B, _, _, H, W = labels.shape
         zeros = labels.new_zeros(B, 3, H, W)
         return {'flow': zeros[:, :2], 'mask': zeros[:, :1] + 1, 'warped': zeros}
-    flow, mask = flow_net(labels, prev_images)
-    return {'flow': flow, 'mask': mask, 'warped': warp(prev_images[:, -1], flow, check=False)}
+    flow, mask = flow_net(labels, prev_images)  # w̃_t, m̃_t
+    return {'flow': flow, 'mask': mask, 'warped': warp(prev_images[:, -1], flow, check=False)}  # warp(x̃_t-1, w̃_t)
 
 def _warp_example(flow_net:FlowMaskNet, ref_images, ref_labels, label:torch.Tensor, mass:torch.Tensor|None) -> dict:
     "W and M from the most-attended example (the first one without attention mass) to the current (B, L, H, W) label."
     index = most_attended(mass) if mass is not None else torch.zeros(len(label), dtype=torch.long, device=label.device)
     rows = torch.arange(len(index), device=index.device)
     ref_image, ref_label = ref_images[rows, index], ref_labels[rows, index]  # (B, 3, H, W), (B, L, H, W)
-    flow, mask = flow_net(torch.stack([ref_label, label], 1), ref_image[:, None])
+    flow, mask = flow_net(torch.stack([ref_label, label], 1), ref_image[:, None])  # w̃_r,t, m̃_r,t: e_r to frame t
     return {'reference_index': index, 'reference_flow': flow, 'reference_mask': mask,
-            'warped_reference': warp(ref_image, flow, check=False)}
+            'warped_reference': warp(ref_image, flow, check=False)}  # warp(e_r, w̃_r,t)
 
 # %% ../nbs/07_generator.ipynb #e508c3dd
 def _extra_maps(out:dict) -> torch.Tensor:
@@ -161,10 +161,11 @@ def _extra_maps(out:dict) -> torch.Tensor:
 
 def _compose_output(hallucinated:torch.Tensor, out:dict, blend:bool) -> dict:
     "The frame: with `blend`, H's output under the warped example, then under the warped previous frame; else h."
-    image = hallucinated
+    image = hallucinated  # h̃_t
     if blend:
-        if 'warped_reference' in out: image = compose(out['warped_reference'], image, out['reference_mask'])
-        image = compose(out['warped'], image, out['mask'])
+        if 'warped_reference' in out:  # the bracket: (1 - m̃_r,t)·warp(e_r, w̃_r,t) + m̃_r,t·h̃_t
+            image = compose(out['warped_reference'], image, out['reference_mask'])
+        image = compose(out['warped'], image, out['mask'])  # x̃_t = (1 - m̃_t)·warp(x̃_t-1, w̃_t) + m̃_t·[...]
     return {'image': image, 'hallucinated': hallucinated, **out}
 
 # %% ../nbs/07_generator.ipynb #0f8f9c73
