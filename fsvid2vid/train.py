@@ -458,7 +458,7 @@ def gan_step(
     if not all(bool(fake[name].isfinite().all()) for name in ('image', 'flow', 'mask')): return fake, {}, {}  # no step
     d_v = weights.temporal_weight if D.temporal is not None and batch['clip_len'] >= D.temporal.min_clip_len else 0
     with autocast(): d_losses, scores = discriminator_losses(critics, batch, fake['image'].detach(), d_v)
-    update(optimizers['d'], d_losses)  # D on L_D, the generated clips detached: sg(x̃)
+    update(optimizers['d'], d_losses)  # D first, on L_D with sg(x̃) (the released train.py steps G first)
     with autocast(), frozen(D): g_losses = generator_losses(D, batch, fake, weights, perceptual)
     update(optimizers['g'], g_losses)  # G on L_G, through D's new weights, which are not trained here
     return fake, d_losses | scores, g_losses
