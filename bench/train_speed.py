@@ -22,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 def measure(device:str, size:int, batch_size:int, clip_len:int, steps:int, warmup:int, mode:str, workers:int,
             threads:int) -> dict:
     "Time `steps` train steps after `warmup` steps, compute only and with data; FLOPs of one step; peak memory."
-    from fsvid2vid.train import TrainConfig, Trainer, StepBatches, step_batches, draw_batch
+    from fsvid2vid.train import TrainConfig, Trainer, StepBatches, step_batches, draw_batch, data_workers
     if threads: torch.set_num_threads(threads)
     cuda = device.startswith('cuda')
     synchronize = torch.cuda.synchronize if cuda else (lambda: None)
@@ -40,7 +40,8 @@ def measure(device:str, size:int, batch_size:int, clip_len:int, steps:int, warmu
         start = time.perf_counter()
         for _ in range(steps): trainer.train_step(batch)
         synchronize(); compute = (time.perf_counter() - start) / steps
-        batches = step_batches(StepBatches(trainer.data, cfg, 64, steps + 1), trainer.device, trainer.data_workers)
+        workers = data_workers(cfg, trainer.device)  # the processes a run would draw its batches with
+        batches = step_batches(StepBatches(trainer.data, cfg, 64, steps + 1), trainer.device, workers)
         trainer.train_step(next(batches)); synchronize()  # the workers start
         waiting, start = 0.0, time.perf_counter()
         for _ in range(steps):
@@ -52,7 +53,7 @@ def measure(device:str, size:int, batch_size:int, clip_len:int, steps:int, warmu
     frames = batch_size * clip_len
     return {'compute_frames_per_s': frames / compute, 'frames_per_s': frames / with_data, 'ms_per_step': compute * 1e3,
             'data_share': waiting / steps / with_data, 'tflops_per_step': counter.get_total_flops() / 1e12,
-            'first_step_s': first_step, 'peak_MiB': peak / 2 ** 20, 'workers': trainer.data_workers}
+            'first_step_s': first_step, 'peak_MiB': peak / 2 ** 20, 'workers': workers}
 
 
 def cpu_name():
