@@ -16,7 +16,7 @@ from .core import atomic_path
 from .generator import GeneratorConfig
 from .checkpoint import load_checkpoint, checkpoint_folder, run_folder
 from .train import (TrainConfig, Trainer, Callback, TrainingInterrupted, TrainingStopped, config_from_state,
-    default_callbacks, draw_batch, latest_checkpoint, rank_and_world)
+    default_callbacks, draw_batch, latest_checkpoint, rank_and_world, run_totals)
 
 # %% auto #0
 __all__ = ['DEFAULT_STEPS', 'report_ranks', 'DistributedSides', 'fastest_batch_size', 'add_config_flags', 'flag_error',
@@ -129,8 +129,9 @@ def parse_train_args(argv:list[str]|None=None) -> tuple[TrainConfig, dict]:
 def _run_totals(trainer:Trainer, run:dict) -> tuple[int, float|None]:
     "The totals to train to: the flags given, else the run's own, else the defaults; rank 0 says what a resume does."
     recorded, resuming = trainer.run, run['resume'] is not None
-    steps = run['steps'] if run['steps'] is not None else recorded['steps'] or DEFAULT_STEPS
-    minutes = run['minutes'] if run['minutes'] is not None else recorded['minutes']
+    new_run = run['steps'] is None and recorded['steps'] is None  # a new run without --steps: the default total
+    totals = run_totals(recorded, DEFAULT_STEPS if new_run else run['steps'], run['minutes'])  # as `fit` resolves them
+    steps, minutes = totals['steps'], totals['minutes']
     if resuming and trainer.rank == 0:
         for name, what in (('steps', 'total'), ('minutes', 'time budget')):
             given, before = run[name], recorded[name]
