@@ -48,8 +48,9 @@ class DistributedSides(Callback):
         ddp = lambda module: nn.parallel.DistributedDataParallel(module, find_unused_parameters=True)
         loop.clip_generator, loop.critics_step = ddp(loop.clip_generator), ddp(loop.critics)
     def after_fit(self, loop):
-        if loop.world > 1:
-            report_ranks(loop.generator, loop.rank, loop.world, loop.episodes_seen, loop.out_dir / 'ranks.json')
+        if loop.world == 1: return
+        report_ranks(loop.generator, loop.rank, loop.world, loop.episodes_seen, loop.out_dir / 'ranks.json')
+        loop.clip_generator, loop.critics_step = loop.clip_generator.module, loop.critics  # free DDP's reducers now
 
 # %% ../nbs/10a_launch.ipynb #0ad6b9bd
 def fastest_batch_size(
